@@ -33,7 +33,7 @@ description:
     be read (an unknown service, a refused call, an API error) is a module failure, never a pass.
   - This module only reads. It never writes the manifest; it returns its content (RV(manifest)).
 author:
-  - ovhcloud.mbm contributors
+  - ovhcloud.mbm contributors (@ovhcloud-mbm)
 extends_documentation_fragment:
   - ovhcloud.mbm.api
   - ovhcloud.mbm.attributes
