@@ -147,7 +147,7 @@ notes:
     V(no_vms)."
   - A restore point counts as sound only when the API says it is not corrupted (C(isCorrupted) is V(false)) and its
     creation time can be read. A failed last run fails the policy even when older restore points are fresh, and so
-    does a run in progress (V(running)): check again when it has ended.
+    does a run in progress (V(running)); check again when it has ended.
   - "Manifest and idempotent files: RV(manifest) is deterministic except RV(manifest.evidence_time).
     RV(manifest.fingerprint) is a SHA-256 of everything else (evidence, policy, verdict). To keep a manifest file
     unchanged while the evidence is unchanged, compare the fingerprint of the file already written with the new
