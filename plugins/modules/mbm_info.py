@@ -1,0 +1,319 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 ovhcloud.mbm contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mbm_info
+short_description: Read OVHcloud Managed Bare Metal services and their termination state
+version_added: 0.1.0
+description:
+  - Reads one Managed Bare Metal (C(dedicatedCloud)) service, its C(serviceInfos), its C(/services) entry and its
+    termination state (RV(termination)), or, without O(service_name), every such service of the account (RV(services)).
+  - The termination state is read the same way as the termination modules read it; see the notes for the statuses.
+  - With O(service_name), a service that is not found, expired or busy fails, as the termination modules do (a typo is
+    never reported as terminated).
+author:
+  - ovhcloud.mbm contributors (@ovhcloud-mbm)
+extends_documentation_fragment:
+  - ovhcloud.mbm.api
+  - ovhcloud.mbm.attributes
+  - ovhcloud.mbm.attributes.info_module
+options:
+  service_name:
+    description:
+      - The internal name of the Managed Bare Metal service, for example V(pcc-192-0-2-10).
+      - When not set, every service of the account is read (see O(product_references)).
+    type: str
+  product_references:
+    description:
+      - Without O(service_name), only services whose C(productReference) is in this list are returned.
+      - An empty list returns every C(dedicatedCloud) service of the account (Managed Bare Metal and Hosted Private Cloud).
+    type: list
+    elements: str
+    default: [MBM]
+  email_lookback_hours:
+    description:
+      - How far back, in hours, the account's e-mail history is read for termination e-mails (newest first; the scan
+        stops at the first older e-mail).
+      - At least V(72), the validity of a termination link. The default keeps a lapsed link visible for a day, so the
+        status reads V(token_expired) rather than V(active).
+    type: int
+    default: 96
+  billing_window:
+    description:
+      - The billing window mode reported in RV(termination.billing_window) (this module never writes; the termination
+        modules apply it). Accepted so that the same O(billing_window) can be set for every module with
+        C(module_defaults).
+    type: str
+    choices: [warn, refuse, ignore]
+    default: warn
+  request_from_day:
+    description:
+      - First day of the month (in O(billing_timezone), on the API's clock) from which a termination request is
+        inside the billing window. OVHcloud advises the 25th. A day past the end of a shorter month means its last day.
+    type: int
+    default: 25
+  confirm_from_day:
+    description:
+      - First day of the month from which a confirmation is inside the billing window.
+    type: int
+    default: 25
+  billing_timezone:
+    description:
+      - IANA time zone name (for example V(UTC) or V(Europe/Paris)) in which the day of the month is counted.
+    type: str
+    default: UTC
+notes:
+  - "The life cycle: M(ovhcloud.mbm.mbm_termination_request) makes OVHcloud send a termination e-mail to the service's
+    admin contact (also readable in the account's e-mail history). Its confirmation link
+    (C(.../billing/confirmTerminate?id=<serviceId>&token=<token>)) is valid for 72 hours. Confirming with
+    M(ovhcloud.mbm.mbm_termination_confirm) deletes all the data of the service at once and cannot be undone; an
+    unconfirmed request simply lapses after 72 hours and loses nothing."
+  - "Termination e-mails are recognised by their confirmation link only: its C(id) must be the service's C(serviceId).
+    The subject is never trusted on its own (some e-mails have a generic subject), links to other services are ignored,
+    and the cancel link some e-mails carry (C(support/resiliation/?action=cancel...)) is never taken for a confirmation
+    link. E-mails are returned as id, date and subject; tokens and e-mail bodies are never returned or logged."
+  - "Status precedence (the first that holds wins): V(terminated) (404, or 460, and C(/services) says the resource is
+    deleted); V(terminating) (the service state is toRemove, toUnprovision, unprovisionning, toRecycle or recycling, or
+    C(/services) says toDelete, or OVHcloud accepted a confirmation sent from this controller);
+    V(termination_requested) (a termination e-mail for this service younger than 72 h); V(request_pending) (a
+    C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
+    arrived yet); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
+    termination e-mail is older than 72 h); V(active)."
+  - "It fails closed, writing nothing: a service that answers 404 and has no C(/services) record is not found (a typo
+    never reads as terminated); 460 without a deleted resource is expired (data may still be there); any service state
+    other than available, delivered or a removal state is busy."
+  - "Dates are judged on the OVHcloud API's clock (from C(GET /auth/time)), not on the clock of the host running the
+    module."
+  - "The billing window figures are computed for the next write: for V(termination_requested) the confirmation
+    (O(confirm_from_day)), otherwise the request (O(request_from_day))."
+  - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET
+    /me/notification/email/history*). On accounts governed by IAM policies the identity needs the IAM actions
+    C(pccVMware:apiovh:get), C(pccVMware:apiovh:serviceInfos/get), C(account:apiovh:services/get),
+    C(account:apiovh:me/notification/email/history/get). A refused call names the missing access rule or IAM
+    action."
+seealso:
+  - module: ovhcloud.mbm.mbm_termination_request
+  - module: ovhcloud.mbm.mbm_termination_confirm
+  - module: ovhcloud.mbm.mbm_termination_cancel
+  - module: ovhcloud.mbm.mbm_backup_info
+"""
+
+EXAMPLES = r"""
+- name: Read one service and its termination state
+  ovhcloud.mbm.mbm_info:
+    service_name: pcc-192-0-2-10
+  delegate_to: localhost
+  register: info
+
+- name: Show its status
+  ansible.builtin.debug:
+    msg: "{{ info.termination.status }}: {{ info.termination.reason }}"
+
+- name: List every Managed Bare Metal service of the account
+  ovhcloud.mbm.mbm_info:
+  delegate_to: localhost
+  register: all_mbm
+
+- name: Names of the services whose termination link is still valid
+  ansible.builtin.debug:
+    msg: "{{ all_mbm.services | selectattr('termination') | selectattr('termination.status', 'equalto', 'termination_requested')
+             | map(attribute='service_name') | list }}"
+"""
+
+RETURN = r"""
+service:
+  description: C(GET /dedicatedCloud/{serviceName}) (camelCase as the API sends it), or null when the service is gone.
+  returned: when O(service_name) is set
+  type: dict
+  sample: {"serviceName": "pcc-192-0-2-10", "productReference": "MBM", "state": "delivered", "location": "rbx2"}
+service_infos:
+  description: C(GET /dedicatedCloud/{serviceName}/serviceInfos), or null when the service is gone.
+  returned: when O(service_name) is set
+  type: dict
+  sample: {"serviceId": 1234567, "status": "ok", "expiration": "2026-12-31", "renew": {"automatic": true, "deleteAtExpiration": false}}
+service_entry:
+  description: The C(/services/{serviceId}) entry of the service (resource state, billing life cycle), or null.
+  returned: when O(service_name) is set
+  type: dict
+services:
+  description:
+    - Every service of the account whose C(productReference) is in O(product_references), sorted by name, each with
+      C(service_name), C(service), C(service_infos), C(service_entry) and C(termination) as returned for one service.
+    - A service that cannot be judged (busy, expired, vanished) has C(termination) null and C(problem) (C(kind) and
+      C(message)) instead of failing the whole list.
+  returned: when O(service_name) is not set
+  type: list
+  elements: dict
+termination:
+  description:
+    - The termination state of the service, decided with the precedence described in the notes.
+  returned: when O(service_name) is set
+  type: dict
+  contains:
+    status:
+      description:
+        - V(active), V(request_pending), V(termination_requested), V(token_expired), V(termination_scheduled),
+          V(terminating) or V(terminated).
+      type: str
+      sample: termination_requested
+    service_name:
+      description: The service's internal name.
+      type: str
+      sample: pcc-192-0-2-10
+    service_id:
+      description: The OVHcloud service id (C(serviceInfos.serviceId)), which termination links must carry.
+      type: int
+      sample: 1234567
+    requested_at:
+      description: When the termination was requested (date of the termination e-mail, or of the local request record), ISO 8601 UTC.
+      type: str
+      sample: "2026-11-25T09:12:00Z"
+    token_expires_at:
+      description: When the termination link stops being valid (e-mail date + 72 h), ISO 8601 UTC; null when there is no link.
+      type: str
+      sample: "2026-11-28T09:12:00Z"
+    email_id:
+      description: Id of the termination e-mail behind RV(termination.requested_at) or RV(termination.token_expires_at).
+      type: int
+      sample: 4242
+    deletion_date:
+      description:
+        - When the service is (or was) deleted, if known, ISO 8601 UTC. For V(termination_scheduled) it is the
+          expiration date.
+      type: str
+      sample: "2026-12-31T00:00:00Z"
+    reason:
+      description: One sentence giving the evidence for RV(termination.status).
+      type: str
+      sample: Termination e-mail 4242 of 2026-11-25T09:12:00Z holds a link for service id 1234567, valid until 2026-11-28T09:12:00Z.
+    checked_at:
+      description: The API's clock when the state was read, ISO 8601 UTC.
+      type: str
+      sample: "2026-11-26T10:00:00Z"
+    billing_window:
+      description: The billing window figures on the API's clock.
+      type: dict
+      contains:
+        timezone:
+          description: The time zone used (O(billing_timezone)).
+          type: str
+        day_of_month:
+          description: Today's day of the month in that time zone.
+          type: int
+        days_left_in_month:
+          description: Days of the month after today.
+          type: int
+        last_day_of_month:
+          description: The number of days in this month.
+          type: int
+        from_day:
+          description: The first day of the window for RV(termination.billing_window.action).
+          type: int
+        mode:
+          description: The O(billing_window) mode.
+          type: str
+        action:
+          description: The write the window was computed for, V(request) or V(confirm).
+          type: str
+        open:
+          description: Whether today is inside the window.
+          type: bool
+        message:
+          description: The figures in one sentence.
+          type: str
+    request_record:
+      description:
+        - The controller-side record of this module's writes for the service (under O(state_dir)), or null.
+        - C(request) and C(confirm) each hold C(sent_at), C(outcome) (V(sending), V(accepted), V(unknown) or
+          V(refused)), C(query_id) and C(updated_at); C(confirm) also holds C(email_id).
+      type: dict
+    request_overdue:
+      description:
+        - True when a termination request sent from this controller (see RV(termination.request_record)) got no
+          termination e-mail within 40 minutes, so its outcome is unknown. M(ovhcloud.mbm.mbm_termination_request)
+          then refuses to send another one unless O(ovhcloud.mbm.mbm_termination_request#module:force_new_request=true).
+      type: bool
+    api:
+      description:
+        - The raw API objects read, with the API's camelCase keys.
+        - Termination e-mails are listed by id, date and subject only; their bodies hold tokens and are never returned.
+      type: dict
+      contains:
+        dedicated_cloud:
+          description: C(GET /dedicatedCloud/{serviceName}), or null when the service is gone.
+          type: dict
+        service_infos:
+          description: C(GET /dedicatedCloud/{serviceName}/serviceInfos), or null.
+          type: dict
+        service:
+          description: The C(/services/{serviceId}) entry of the service, or null.
+          type: dict
+        emails:
+          description: The termination e-mails for this service within O(email_lookback_hours), newest first.
+          type: list
+          elements: dict
+          contains:
+            id:
+              description: E-mail id.
+              type: int
+            date:
+              description: E-mail date, ISO 8601 UTC.
+              type: str
+            subject:
+              description: E-mail subject.
+              type: str
+api_calls:
+  description: The HTTP requests sent, per route template.
+  returned: always
+  type: dict
+  sample: {"total": 7, "by_route": {"GET /dedicatedCloud/{serviceName}": 1}, "retries": 0, "retry_wait_seconds": 0.0, "rate_limit_wait_seconds": 0.0}
+failure:
+  description: What the API answered when the module failed (no credential or token is ever included).
+  returned: failure
+  type: dict
+  contains:
+    status:
+      description: The HTTP status, or null when no response was involved.
+      type: int
+    error_code:
+      description: The API's C(errorCode) or C(class), C(OUTCOME_UNKNOWN) for a lost response, or the kind of refusal
+        (for example C(NOT_FOUND), C(BUSY), C(TOKEN_EXPIRED), C(BILLING_WINDOW)) when the module refused by itself.
+      type: str
+    message:
+      description: The API's message or the module's reason.
+      type: str
+    query_id:
+      description: The C(X-Ovh-QueryID) of the response, to quote to OVHcloud support.
+      type: str
+    method:
+      description: The HTTP method of the failed call.
+      type: str
+    path:
+      description: The path of the failed call.
+      type: str
+"""
+
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination import (
+    info,
+    run_operation,
+    termination_argument_spec,
+)
+
+
+def main():
+    argument_spec = termination_argument_spec(service_name_required=False)
+    argument_spec.update(
+        product_references=dict(type="list", elements="str", default=["MBM"]),
+    )
+    mbm = MbmModule(argument_spec=argument_spec, supports_check_mode=True)
+    run_operation(mbm, info, service_name=mbm.params["service_name"], product_references=mbm.params["product_references"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,332 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 ovhcloud.mbm contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mbm_termination_cancel
+short_description: Undo what can be undone of the termination of an OVHcloud Managed Bare Metal service
+version_added: 0.1.0
+description:
+  - "Nothing is lost before a termination is confirmed, and nothing can be undone after. In between, two paths can be
+    reversed, and this module handles both:"
+  - "A deletion scheduled at expiration (C(renew.deleteAtExpiration) true, status V(termination_scheduled)): the module
+    sets C(renew.deleteAtExpiration) back to false and C(renew.automatic) to true with
+    C(PUT /dedicatedCloud/{serviceName}/serviceInfos), so that the service is renewed at its expiration date instead
+    of deleted. The rest of C(renew) is sent back unchanged. A service that renews by manual payment
+    (C(renew.manualPayment) true) keeps C(renew.automatic) as it is, and a warning says to pay the renewal before
+    the expiration date."
+  - "A pending request (V(termination_requested) or V(request_pending)): no call is needed. The request lapses when its
+    link expires, 72 hours after the e-mail, as long as nobody confirms it. The module says so and changes nothing;
+    do not run M(ovhcloud.mbm.mbm_termination_confirm) for the service."
+  - A service whose removal is running (V(terminating)) or done (V(terminated)) cannot be restored; the module fails and
+    says that the data is gone.
+author:
+  - ovhcloud.mbm contributors (@ovhcloud-mbm)
+extends_documentation_fragment:
+  - ovhcloud.mbm.api
+  - ovhcloud.mbm.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode reads the state and reports the predicted change; it never writes.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the termination status before and after (predicted in check mode).
+  idempotent:
+    support: full
+    details:
+      - Once C(renew.deleteAtExpiration) is false, a second run changes nothing.
+options:
+  service_name:
+    description:
+      - The internal name of the Managed Bare Metal service, for example V(pcc-192-0-2-10).
+    type: str
+    required: true
+  email_lookback_hours:
+    description:
+      - How far back, in hours, the account's e-mail history is read for termination e-mails (newest first; the scan
+        stops at the first older e-mail).
+      - At least V(72), the validity of a termination link. The default keeps a lapsed link visible for a day, so the
+        status reads V(token_expired) rather than V(active).
+    type: int
+    default: 96
+  billing_window:
+    description:
+      - What to do when a write falls before the billing window of the month (see O(request_from_day),
+        O(confirm_from_day) and O(billing_timezone)). OVHcloud bills whole months and refunds nothing pro rata.
+      - V(warn) writes and adds a warning, V(refuse) fails before writing anything, V(ignore) says nothing.
+      - The figures are returned in RV(termination.billing_window) whatever the mode.
+    type: str
+    choices: [warn, refuse, ignore]
+    default: warn
+  request_from_day:
+    description:
+      - First day of the month (in O(billing_timezone), on the API's clock) from which a termination request is
+        inside the billing window. OVHcloud advises the 25th. A day past the end of a shorter month means its last day.
+    type: int
+    default: 25
+  confirm_from_day:
+    description:
+      - First day of the month from which a confirmation is inside the billing window.
+    type: int
+    default: 25
+  billing_timezone:
+    description:
+      - IANA time zone name (for example V(UTC) or V(Europe/Paris)) in which the day of the month is counted.
+    type: str
+    default: UTC
+notes:
+  - "The life cycle: M(ovhcloud.mbm.mbm_termination_request) makes OVHcloud send a termination e-mail to the service's
+    admin contact (also readable in the account's e-mail history). Its confirmation link
+    (C(.../billing/confirmTerminate?id=<serviceId>&token=<token>)) is valid for 72 hours. Confirming with
+    M(ovhcloud.mbm.mbm_termination_confirm) deletes all the data of the service at once and cannot be undone; an
+    unconfirmed request simply lapses after 72 hours and loses nothing."
+  - "Termination e-mails are recognised by their confirmation link only: its C(id) must be the service's C(serviceId).
+    The subject is never trusted on its own (some e-mails have a generic subject), links to other services are ignored,
+    and the cancel link some e-mails carry (C(support/resiliation/?action=cancel...)) is never taken for a confirmation
+    link. E-mails are returned as id, date and subject; tokens and e-mail bodies are never returned or logged."
+  - "Status precedence (the first that holds wins): V(terminated) (404, or 460, and C(/services) says the resource is
+    deleted); V(terminating) (the service state is toRemove, toUnprovision, unprovisionning, toRecycle or recycling, or
+    C(/services) says toDelete, or OVHcloud accepted a confirmation sent from this controller);
+    V(termination_requested) (a termination e-mail for this service younger than 72 h); V(request_pending) (a
+    C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
+    arrived yet); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
+    termination e-mail is older than 72 h); V(active)."
+  - "It fails closed, writing nothing: a service that answers 404 and has no C(/services) record is not found (a typo
+    never reads as terminated); 460 without a deleted resource is expired (data may still be there); any service state
+    other than available, delivered or a removal state is busy."
+  - "Dates are judged on the OVHcloud API's clock (from C(GET /auth/time)), not on the clock of the host running the
+    module."
+  - "That setting C(renew.deleteAtExpiration) back to false (and C(renew.automatic) to true) with
+    C(PUT /dedicatedCloud/{serviceName}/serviceInfos) cancels a deletion scheduled at expiration is an assumption:
+    the API schema marks C(renew) as writable, but OVHcloud does not document this use."
+  - The billing window options only shape the figures returned in RV(termination.billing_window); this module never
+    refuses because of them.
+  - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET
+    /me/notification/email/history*), C(PUT /dedicatedCloud/*/serviceInfos). On accounts governed by IAM policies
+    the identity needs the IAM actions C(pccVMware:apiovh:get), C(pccVMware:apiovh:serviceInfos/get),
+    C(account:apiovh:services/get), C(account:apiovh:me/notification/email/history/get),
+    C(pccVMware:apiovh:serviceInfos/edit). A refused call names the missing access rule or IAM action."
+seealso:
+  - module: ovhcloud.mbm.mbm_info
+  - module: ovhcloud.mbm.mbm_termination_request
+"""
+
+EXAMPLES = r"""
+- name: Keep a service whose deletion was scheduled at expiration
+  ovhcloud.mbm.mbm_termination_cancel:
+    service_name: pcc-192-0-2-10
+  delegate_to: localhost
+  register: cancelled
+
+- name: Show what was done
+  ansible.builtin.debug:
+    msg: "{{ cancelled.msg }}"
+"""
+
+RETURN = r"""
+termination:
+  description:
+    - The termination state of the service, decided with the precedence described in the notes.
+  returned: success, and on failures that happen after the state was read
+  type: dict
+  contains:
+    status:
+      description:
+        - V(active), V(request_pending), V(termination_requested), V(token_expired), V(termination_scheduled),
+          V(terminating) or V(terminated).
+      type: str
+      sample: termination_requested
+    service_name:
+      description: The service's internal name.
+      type: str
+      sample: pcc-192-0-2-10
+    service_id:
+      description: The OVHcloud service id (C(serviceInfos.serviceId)), which termination links must carry.
+      type: int
+      sample: 1234567
+    requested_at:
+      description: When the termination was requested (date of the termination e-mail, or of the local request record), ISO 8601 UTC.
+      type: str
+      sample: "2026-11-25T09:12:00Z"
+    token_expires_at:
+      description: When the termination link stops being valid (e-mail date + 72 h), ISO 8601 UTC; null when there is no link.
+      type: str
+      sample: "2026-11-28T09:12:00Z"
+    email_id:
+      description: Id of the termination e-mail behind RV(termination.requested_at) or RV(termination.token_expires_at).
+      type: int
+      sample: 4242
+    deletion_date:
+      description:
+        - When the service is (or was) deleted, if known, ISO 8601 UTC. For V(termination_scheduled) it is the
+          expiration date.
+      type: str
+      sample: "2026-12-31T00:00:00Z"
+    reason:
+      description: One sentence giving the evidence for RV(termination.status).
+      type: str
+      sample: Termination e-mail 4242 of 2026-11-25T09:12:00Z holds a link for service id 1234567, valid until 2026-11-28T09:12:00Z.
+    checked_at:
+      description: The API's clock when the state was read, ISO 8601 UTC.
+      type: str
+      sample: "2026-11-26T10:00:00Z"
+    billing_window:
+      description: The billing window figures on the API's clock.
+      type: dict
+      contains:
+        timezone:
+          description: The time zone used (O(billing_timezone)).
+          type: str
+        day_of_month:
+          description: Today's day of the month in that time zone.
+          type: int
+        days_left_in_month:
+          description: Days of the month after today.
+          type: int
+        last_day_of_month:
+          description: The number of days in this month.
+          type: int
+        from_day:
+          description: The first day of the window for RV(termination.billing_window.action).
+          type: int
+        mode:
+          description: The O(billing_window) mode.
+          type: str
+        action:
+          description: The write the window was computed for, V(request) or V(confirm).
+          type: str
+        open:
+          description: Whether today is inside the window.
+          type: bool
+        message:
+          description: The figures in one sentence.
+          type: str
+    request_record:
+      description:
+        - The controller-side record of this module's writes for the service (under O(state_dir)), or null.
+        - C(request) and C(confirm) each hold C(sent_at), C(outcome) (V(sending), V(accepted), V(unknown) or
+          V(refused)), C(query_id) and C(updated_at); C(confirm) also holds C(email_id).
+      type: dict
+    request_overdue:
+      description:
+        - True when a termination request sent from this controller (see RV(termination.request_record)) got no
+          termination e-mail within 40 minutes, so its outcome is unknown. M(ovhcloud.mbm.mbm_termination_request)
+          then refuses to send another one unless O(ovhcloud.mbm.mbm_termination_request#module:force_new_request=true).
+      type: bool
+    api:
+      description:
+        - The raw API objects read, with the API's camelCase keys.
+        - Termination e-mails are listed by id, date and subject only; their bodies hold tokens and are never returned.
+      type: dict
+      contains:
+        dedicated_cloud:
+          description: C(GET /dedicatedCloud/{serviceName}), or null when the service is gone.
+          type: dict
+        service_infos:
+          description: C(GET /dedicatedCloud/{serviceName}/serviceInfos), or null.
+          type: dict
+        service:
+          description: The C(/services/{serviceId}) entry of the service, or null.
+          type: dict
+        emails:
+          description: The termination e-mails for this service within O(email_lookback_hours), newest first.
+          type: list
+          elements: dict
+          contains:
+            id:
+              description: E-mail id.
+              type: int
+            date:
+              description: E-mail date, ISO 8601 UTC.
+              type: str
+            subject:
+              description: E-mail subject.
+              type: str
+writes:
+  description: The writes sent by this run (none in check mode).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    method:
+      description: HTTP method.
+      type: str
+    path:
+      description: The path written to.
+      type: str
+    query_id:
+      description: The C(X-Ovh-QueryID) of the response (null when the response was lost).
+      type: str
+    at:
+      description: When it was sent (API clock), ISO 8601 UTC.
+      type: str
+    outcome:
+      description: V(accepted), V(unknown) (response lost) or V(refused).
+      type: str
+query_id:
+  description: The C(X-Ovh-QueryID) of the last write, or null when nothing was written.
+  returned: always
+  type: str
+  sample: EU.ext-3.6a5e2b4c.1234.5678abcd
+diff:
+  description: The termination status before and after (predicted in check mode).
+  returned: always
+  type: dict
+  sample: {"before": {"status": "active"}, "after": {"status": "request_pending"}}
+msg:
+  description: What the module did or would do, and why.
+  returned: success
+  type: str
+api_calls:
+  description: The HTTP requests sent, per route template.
+  returned: always
+  type: dict
+  sample: {"total": 7, "by_route": {"GET /dedicatedCloud/{serviceName}": 1}, "retries": 0, "retry_wait_seconds": 0.0, "rate_limit_wait_seconds": 0.0}
+failure:
+  description: What the API answered when the module failed (no credential or token is ever included).
+  returned: failure
+  type: dict
+  contains:
+    status:
+      description: The HTTP status, or null when no response was involved.
+      type: int
+    error_code:
+      description: The API's C(errorCode) or C(class), C(OUTCOME_UNKNOWN) for a lost response, or the kind of refusal
+        (for example C(NOT_FOUND), C(BUSY), C(TOKEN_EXPIRED), C(BILLING_WINDOW)) when the module refused by itself.
+      type: str
+    message:
+      description: The API's message or the module's reason.
+      type: str
+    query_id:
+      description: The C(X-Ovh-QueryID) of the response, to quote to OVHcloud support.
+      type: str
+    method:
+      description: The HTTP method of the failed call.
+      type: str
+    path:
+      description: The path of the failed call.
+      type: str
+"""
+
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination import (
+    cancel_termination,
+    run_operation,
+    termination_argument_spec,
+)
+
+
+def main():
+    mbm = MbmModule(argument_spec=termination_argument_spec(), supports_check_mode=True)
+    run_operation(mbm, cancel_termination, service_name=mbm.params["service_name"])
+
+
+if __name__ == "__main__":
+    main()

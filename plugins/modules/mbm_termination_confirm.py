@@ -1,0 +1,444 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 ovhcloud.mbm contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mbm_termination_confirm
+short_description: Confirm the termination of an OVHcloud Managed Bare Metal service (deletes all its data)
+version_added: 0.1.0
+description:
+  - Confirms a termination requested with M(ovhcloud.mbm.mbm_termination_request), with
+    C(POST /dedicatedCloud/{serviceName}/confirmTermination).
+  - B(This is the point of no return.) OVHcloud deletes all the data of the service as soon as the termination is
+    confirmed, and refunds nothing pro rata for the rest of the month.
+  - "The token comes from O(token) or, when O(token) is not set, from the newest termination e-mail for this service
+    in the account's e-mail history whose link carries the service's C(serviceId) and is younger than 72 hours. Tokens
+    are never guessed or tried one after another; a token given in O(token) that does not match the newest e-mail for
+    the service is refused before anything is sent."
+  - "Idempotent: a removal running (V(terminating)), a deletion scheduled at expiration (V(termination_scheduled)) or
+    a service gone (V(terminated)) means nothing to do. An expired link fails, saying that a new request is needed. A
+    pending request whose e-mail has not arrived yet fails unless O(wait_for_email=true). No e-mail and no request at
+    all fails at once, saying that a request is needed."
+  - Before any write it reads the consumer key's access rules (C(GET /auth/currentCredential)) and fails naming any
+    missing rule, and applies the billing window (O(billing_window), O(confirm_from_day)).
+author:
+  - ovhcloud.mbm contributors (@ovhcloud-mbm)
+extends_documentation_fragment:
+  - ovhcloud.mbm.api
+  - ovhcloud.mbm.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode makes every read-only call, finds and validates the token (shape, service id, age) without sending
+        it, and reports the predicted change. It never waits. When no request exists yet (for example because the
+        request itself was only predicted in check mode), it reports what it would do instead of failing.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the termination status before and after (predicted in check mode).
+  idempotent:
+    support: full
+    details:
+      - Once confirmed, the service reads V(terminating) then V(terminated), and a second run sends nothing.
+options:
+  service_name:
+    description:
+      - The internal name of the Managed Bare Metal service, for example V(pcc-192-0-2-10).
+    type: str
+    required: true
+  token:
+    description:
+      - The termination token, for example kept in a vault. Never logged or returned.
+      - When not set, the token is read from the newest termination e-mail for this service (see the notes).
+      - When set, the e-mail history is still read when the consumer key allows it, to refuse a token that does not
+        match the newest termination e-mail for the service.
+    type: str
+  reason:
+    description:
+      - The reason for the termination, sent to OVHcloud.
+    type: str
+    choices:
+      - FEATURES_DONT_SUIT_ME
+      - LACK_OF_PERFORMANCES
+      - MIGRATED_TO_ANOTHER_OVH_PRODUCT
+      - MIGRATED_TO_COMPETITOR
+      - NOT_ENOUGH_RECOGNITION
+      - NOT_NEEDED_ANYMORE
+      - NOT_RELIABLE
+      - NO_ANSWER
+      - OTHER
+      - PRODUCT_DIMENSION_DONT_SUIT_ME
+      - PRODUCT_TOOLS_DONT_SUIT_ME
+      - TOO_EXPENSIVE
+      - TOO_HARD_TO_USE
+      - UNSATIFIED_BY_CUSTOMER_SUPPORT
+  future_use:
+    description:
+      - What replaces the service, sent to OVHcloud.
+    type: str
+    choices:
+      - NOT_REPLACING_SERVICE
+      - OTHER
+      - SUBSCRIBE_AN_OTHER_SERVICE
+      - SUBSCRIBE_OTHER_KIND_OF_SERVICE_WITH_COMPETITOR
+      - SUBSCRIBE_SIMILAR_SERVICE_WITH_COMPETITOR
+  commentary:
+    description:
+      - A free comment sent to OVHcloud with the confirmation.
+    type: str
+  wait_for_email:
+    description:
+      - Wait for the termination e-mail while the status is V(request_pending) (a request was sent from this controller and its e-mail
+        has not arrived yet).
+      - The account's e-mail history is read every O(wait_delay) seconds for at most O(wait_timeout) seconds.
+        OVHcloud's e-mail can take up to 30 minutes.
+      - Never waits in check mode.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Maximum number of seconds to wait for the e-mail when O(wait_for_email=true).
+    type: int
+    default: 2400
+  wait_delay:
+    description:
+      - Seconds between two reads of the e-mail history while waiting (at least V(1)).
+    type: int
+    default: 30
+  email_lookback_hours:
+    description:
+      - How far back, in hours, the account's e-mail history is read for termination e-mails (newest first; the scan
+        stops at the first older e-mail).
+      - At least V(72), the validity of a termination link. The default keeps a lapsed link visible for a day, so the
+        status reads V(token_expired) rather than V(active).
+    type: int
+    default: 96
+  billing_window:
+    description:
+      - What to do when a write falls before the billing window of the month (see O(request_from_day),
+        O(confirm_from_day) and O(billing_timezone)). OVHcloud bills whole months and refunds nothing pro rata.
+      - V(warn) writes and adds a warning, V(refuse) fails before writing anything, V(ignore) says nothing.
+      - The figures are returned in RV(termination.billing_window) whatever the mode.
+    type: str
+    choices: [warn, refuse, ignore]
+    default: warn
+  request_from_day:
+    description:
+      - First day of the month (in O(billing_timezone), on the API's clock) from which a termination request is
+        inside the billing window. OVHcloud advises the 25th. A day past the end of a shorter month means its last day.
+    type: int
+    default: 25
+  confirm_from_day:
+    description:
+      - First day of the month from which a confirmation is inside the billing window.
+    type: int
+    default: 25
+  billing_timezone:
+    description:
+      - IANA time zone name (for example V(UTC) or V(Europe/Paris)) in which the day of the month is counted.
+    type: str
+    default: UTC
+notes:
+  - "The life cycle: M(ovhcloud.mbm.mbm_termination_request) makes OVHcloud send a termination e-mail to the service's
+    admin contact (also readable in the account's e-mail history). Its confirmation link
+    (C(.../billing/confirmTerminate?id=<serviceId>&token=<token>)) is valid for 72 hours. Confirming with
+    M(ovhcloud.mbm.mbm_termination_confirm) deletes all the data of the service at once and cannot be undone; an
+    unconfirmed request simply lapses after 72 hours and loses nothing."
+  - "Termination e-mails are recognised by their confirmation link only: its C(id) must be the service's C(serviceId).
+    The subject is never trusted on its own (some e-mails have a generic subject), links to other services are ignored,
+    and the cancel link some e-mails carry (C(support/resiliation/?action=cancel...)) is never taken for a confirmation
+    link. E-mails are returned as id, date and subject; tokens and e-mail bodies are never returned or logged."
+  - "Status precedence (the first that holds wins): V(terminated) (404, or 460, and C(/services) says the resource is
+    deleted); V(terminating) (the service state is toRemove, toUnprovision, unprovisionning, toRecycle or recycling, or
+    C(/services) says toDelete, or OVHcloud accepted a confirmation sent from this controller);
+    V(termination_requested) (a termination e-mail for this service younger than 72 h); V(request_pending) (a
+    C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
+    arrived yet); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
+    termination e-mail is older than 72 h); V(active)."
+  - "It fails closed, writing nothing: a service that answers 404 and has no C(/services) record is not found (a typo
+    never reads as terminated); 460 without a deleted resource is expired (data may still be there); any service state
+    other than available, delivered or a removal state is busy."
+  - "Dates are judged on the OVHcloud API's clock (from C(GET /auth/time)), not on the clock of the host running the
+    module."
+  - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET
+    /me/notification/email/history*), C(POST /dedicatedCloud/*/confirmTermination). On accounts governed by IAM
+    policies the identity needs the IAM actions C(pccVMware:apiovh:get), C(pccVMware:apiovh:serviceInfos/get),
+    C(account:apiovh:services/get), C(account:apiovh:me/notification/email/history/get),
+    C(pccVMware:apiovh:confirmTermination). A refused call names the missing access rule or IAM action."
+  - "How OVHcloud answers a wrong, used or expired token is not documented (400, 403 or 409 are all possible): the module
+    reports any such refusal as a token refusal, with the query id, and nothing is confirmed."
+seealso:
+  - module: ovhcloud.mbm.mbm_termination_request
+  - module: ovhcloud.mbm.mbm_info
+  - module: ovhcloud.mbm.mbm_backup_info
+  - name: Confirm the termination of an OVHcloud Managed Bare Metal service
+    description: The OVHcloud API call behind this module.
+    link: https://eu.api.ovh.com/console/?section=%2FdedicatedCloud&branch=v1#post-/dedicatedCloud/-serviceName-/confirmTermination
+"""
+
+EXAMPLES = r"""
+- name: Confirm with the token of the termination e-mail (read from the account's e-mail history)
+  ovhcloud.mbm.mbm_termination_confirm:
+    service_name: pcc-192-0-2-10
+    reason: NOT_NEEDED_ANYMORE
+    future_use: NOT_REPLACING_SERVICE
+  delegate_to: localhost
+
+- name: Confirm with a token kept in a vault, refusing outside the billing window
+  ovhcloud.mbm.mbm_termination_confirm:
+    service_name: pcc-192-0-2-10
+    token: "{{ vaulted_termination_token }}"
+    billing_window: refuse
+    confirm_from_day: 26
+  delegate_to: localhost
+
+- name: Request, wait for the e-mail, then confirm
+  module_defaults:
+    group/ovhcloud.mbm.mbm:
+      endpoint: ovh-eu
+  block:
+    - name: Request the termination
+      ovhcloud.mbm.mbm_termination_request:
+        service_name: pcc-192-0-2-10
+        wait_for_email: true
+      delegate_to: localhost
+
+    - name: Confirm it
+      ovhcloud.mbm.mbm_termination_confirm:
+        service_name: pcc-192-0-2-10
+      delegate_to: localhost
+      register: confirmed
+
+    - name: Show the outcome
+      ansible.builtin.debug:
+        msg: "{{ confirmed.termination.status }} (query id {{ confirmed.query_id }})"
+"""
+
+RETURN = r"""
+termination:
+  description:
+    - The termination state of the service, decided with the precedence described in the notes.
+  returned: success, and on failures that happen after the state was read
+  type: dict
+  contains:
+    status:
+      description:
+        - V(active), V(request_pending), V(termination_requested), V(token_expired), V(termination_scheduled),
+          V(terminating) or V(terminated).
+      type: str
+      sample: termination_requested
+    service_name:
+      description: The service's internal name.
+      type: str
+      sample: pcc-192-0-2-10
+    service_id:
+      description: The OVHcloud service id (C(serviceInfos.serviceId)), which termination links must carry.
+      type: int
+      sample: 1234567
+    requested_at:
+      description: When the termination was requested (date of the termination e-mail, or of the local request record), ISO 8601 UTC.
+      type: str
+      sample: "2026-11-25T09:12:00Z"
+    token_expires_at:
+      description: When the termination link stops being valid (e-mail date + 72 h), ISO 8601 UTC; null when there is no link.
+      type: str
+      sample: "2026-11-28T09:12:00Z"
+    email_id:
+      description: Id of the termination e-mail behind RV(termination.requested_at) or RV(termination.token_expires_at).
+      type: int
+      sample: 4242
+    deletion_date:
+      description:
+        - When the service is (or was) deleted, if known, ISO 8601 UTC. For V(termination_scheduled) it is the
+          expiration date.
+      type: str
+      sample: "2026-12-31T00:00:00Z"
+    reason:
+      description: One sentence giving the evidence for RV(termination.status).
+      type: str
+      sample: Termination e-mail 4242 of 2026-11-25T09:12:00Z holds a link for service id 1234567, valid until 2026-11-28T09:12:00Z.
+    checked_at:
+      description: The API's clock when the state was read, ISO 8601 UTC.
+      type: str
+      sample: "2026-11-26T10:00:00Z"
+    billing_window:
+      description: The billing window figures on the API's clock.
+      type: dict
+      contains:
+        timezone:
+          description: The time zone used (O(billing_timezone)).
+          type: str
+        day_of_month:
+          description: Today's day of the month in that time zone.
+          type: int
+        days_left_in_month:
+          description: Days of the month after today.
+          type: int
+        last_day_of_month:
+          description: The number of days in this month.
+          type: int
+        from_day:
+          description: The first day of the window for RV(termination.billing_window.action).
+          type: int
+        mode:
+          description: The O(billing_window) mode.
+          type: str
+        action:
+          description: The write the window was computed for, V(request) or V(confirm).
+          type: str
+        open:
+          description: Whether today is inside the window.
+          type: bool
+        message:
+          description: The figures in one sentence.
+          type: str
+    request_record:
+      description:
+        - The controller-side record of this module's writes for the service (under O(state_dir)), or null.
+        - C(request) and C(confirm) each hold C(sent_at), C(outcome) (V(sending), V(accepted), V(unknown) or
+          V(refused)), C(query_id) and C(updated_at); C(confirm) also holds C(email_id).
+      type: dict
+    request_overdue:
+      description:
+        - True when a termination request sent from this controller (see RV(termination.request_record)) got no
+          termination e-mail within 40 minutes, so its outcome is unknown. M(ovhcloud.mbm.mbm_termination_request)
+          then refuses to send another one unless O(ovhcloud.mbm.mbm_termination_request#module:force_new_request=true).
+      type: bool
+    api:
+      description:
+        - The raw API objects read, with the API's camelCase keys.
+        - Termination e-mails are listed by id, date and subject only; their bodies hold tokens and are never returned.
+      type: dict
+      contains:
+        dedicated_cloud:
+          description: C(GET /dedicatedCloud/{serviceName}), or null when the service is gone.
+          type: dict
+        service_infos:
+          description: C(GET /dedicatedCloud/{serviceName}/serviceInfos), or null.
+          type: dict
+        service:
+          description: The C(/services/{serviceId}) entry of the service, or null.
+          type: dict
+        emails:
+          description: The termination e-mails for this service within O(email_lookback_hours), newest first.
+          type: list
+          elements: dict
+          contains:
+            id:
+              description: E-mail id.
+              type: int
+            date:
+              description: E-mail date, ISO 8601 UTC.
+              type: str
+            subject:
+              description: E-mail subject.
+              type: str
+writes:
+  description: The writes sent by this run (none in check mode).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    method:
+      description: HTTP method.
+      type: str
+    path:
+      description: The path written to.
+      type: str
+    query_id:
+      description: The C(X-Ovh-QueryID) of the response (null when the response was lost).
+      type: str
+    at:
+      description: When it was sent (API clock), ISO 8601 UTC.
+      type: str
+    outcome:
+      description: V(accepted), V(unknown) (response lost) or V(refused).
+      type: str
+query_id:
+  description: The C(X-Ovh-QueryID) of the last write, or null when nothing was written.
+  returned: always
+  type: str
+  sample: EU.ext-3.6a5e2b4c.1234.5678abcd
+diff:
+  description: The termination status before and after (predicted in check mode).
+  returned: always
+  type: dict
+  sample: {"before": {"status": "active"}, "after": {"status": "request_pending"}}
+msg:
+  description: What the module did or would do, and why.
+  returned: success
+  type: str
+api_calls:
+  description: The HTTP requests sent, per route template.
+  returned: always
+  type: dict
+  sample: {"total": 7, "by_route": {"GET /dedicatedCloud/{serviceName}": 1}, "retries": 0, "retry_wait_seconds": 0.0, "rate_limit_wait_seconds": 0.0}
+failure:
+  description: What the API answered when the module failed (no credential or token is ever included).
+  returned: failure
+  type: dict
+  contains:
+    status:
+      description: The HTTP status, or null when no response was involved.
+      type: int
+    error_code:
+      description: The API's C(errorCode) or C(class), C(OUTCOME_UNKNOWN) for a lost response, or the kind of refusal
+        (for example C(NOT_FOUND), C(BUSY), C(TOKEN_EXPIRED), C(BILLING_WINDOW)) when the module refused by itself.
+      type: str
+    message:
+      description: The API's message or the module's reason.
+      type: str
+    query_id:
+      description: The C(X-Ovh-QueryID) of the response, to quote to OVHcloud support.
+      type: str
+    method:
+      description: The HTTP method of the failed call.
+      type: str
+    path:
+      description: The path of the failed call.
+      type: str
+"""
+
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination import (
+    FUTURE_USES,
+    TERMINATION_REASONS,
+    confirm_termination,
+    run_operation,
+    termination_argument_spec,
+)
+
+
+def main():
+    argument_spec = termination_argument_spec()
+    argument_spec.update(
+        token=dict(type="str", no_log=True),
+        reason=dict(type="str", choices=list(TERMINATION_REASONS)),
+        future_use=dict(type="str", choices=list(FUTURE_USES)),
+        commentary=dict(type="str"),
+        wait_for_email=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=2400),
+        wait_delay=dict(type="int", default=30),
+    )
+    mbm = MbmModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = mbm.params
+    run_operation(
+        mbm, confirm_termination,
+        service_name=params["service_name"],
+        token=params["token"],
+        reason=params["reason"],
+        future_use=params["future_use"],
+        commentary=params["commentary"],
+        wait_for_email=params["wait_for_email"],
+        wait_timeout=params["wait_timeout"],
+        wait_delay=params["wait_delay"],
+    )
+
+
+if __name__ == "__main__":
+    main()

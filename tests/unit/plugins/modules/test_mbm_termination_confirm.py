@@ -1,0 +1,243 @@
+# Copyright (c) 2026 ovhcloud.mbm contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""mbm_termination_confirm: every branch, run in-process against the simulator."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+
+import pytest
+
+from ansible.module_utils.common import warnings as ansible_warnings
+
+from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_termination_confirm, mbm_termination_request
+from ansible_collections.ovhcloud.mbm.tests.simulator import credentials as C
+from ansible_collections.ovhcloud.mbm.tests.simulator.model import load_fixture
+from ansible_collections.ovhcloud.mbm.tests.unit.helpers import run_module
+
+CONFIRM = "POST /dedicatedCloud/{serviceName}/confirmTermination"
+OPEN = {"request_from_day": 1, "confirm_from_day": 1}
+
+
+def _run(module, sim, api_args, check_mode=False, consumer_key=C.CK_FULL, **options):
+    args = api_args(sim, consumer_key=consumer_key)
+    args.update(options)
+    ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access  # in-process runs share them
+    result = run_module(module, args, check_mode=check_mode, diff=True)
+    text = json.dumps(result)
+    for mail in sim.emails():
+        if mail.get("token"):
+            assert mail["token"] not in text, "a token leaked into the result"
+        assert mail["body"] not in text
+    return result
+
+
+def confirm(sim, api_args, check_mode=False, **options):
+    merged = dict(OPEN)
+    merged.update(options)
+    return _run(mbm_termination_confirm, sim, api_args, check_mode=check_mode, **merged)
+
+
+def request(sim, api_args, **options):
+    merged = dict(OPEN)
+    merged.update(options)
+    return _run(mbm_termination_request, sim, api_args, **merged)
+
+
+def confirms(sim):
+    return sim.calls().get(CONFIRM, 0)
+
+
+def test_missing_service_name_fails(sim, api_args):
+    result = run_module(mbm_termination_confirm, api_args(sim))
+    assert result["failed"] and "service_name" in result["msg"] and sum(sim.calls().values()) == 0
+
+
+def test_bad_reason_is_refused_by_the_argument_spec(sim, api_args):
+    result = confirm(sim, api_args, service_name=C.REQUESTED, reason="BECAUSE")
+    assert result["failed"] and "reason" in result["msg"] and confirms(sim) == 0
+
+
+def test_check_mode_validates_the_token_and_sends_nothing(sim, api_args):
+    result = confirm(sim, api_args, check_mode=True, service_name=C.REQUESTED)
+    assert result["changed"] and not result["failed"]
+    assert result["diff"] == {"before": {"status": "termination_requested"}, "after": {"status": "terminating"}}
+    assert "e-mail 1003" in result["msg"] and result["writes"] == []
+    assert confirms(sim) == 0 and not [r for r in sim.calls() if not r.startswith("GET ")]
+
+
+def test_confirm_then_rerun_is_unchanged(sim, api_args):
+    first = confirm(sim, api_args, service_name=C.REQUESTED, reason="NOT_NEEDED_ANYMORE", future_use="NOT_REPLACING_SERVICE",
+                    commentary="decommissioned")
+    assert first["changed"] and not first["failed"]
+    assert first["diff"] == {"before": {"status": "termination_requested"}, "after": {"status": "terminating"}}
+    assert first["termination"]["status"] == "terminating" and first["query_id"]
+    assert first["writes"][0]["path"] == "/dedicatedCloud/%s/confirmTermination" % C.REQUESTED
+    assert first["termination"]["request_record"]["confirm"]["email_id"] == 1003
+    again = confirm(sim, api_args, service_name=C.REQUESTED)
+    assert not again["changed"] and not again["failed"] and again["termination"]["status"] == "terminating"
+    sim.clock.advance(3601)
+    gone = confirm(sim, api_args, service_name=C.REQUESTED)
+    assert not gone["changed"] and gone["termination"]["status"] == "terminated"
+    assert confirms(sim) == 1
+
+
+def test_full_path_request_email_confirm_terminating_terminated(sim, api_args):
+    requested = request(sim, api_args, service_name=C.ACCOUNT_LEVEL)
+    assert requested["termination"]["status"] == "termination_requested"
+    confirmed = confirm(sim, api_args, service_name=C.ACCOUNT_LEVEL)
+    assert confirmed["changed"] and confirmed["termination"]["status"] == "terminating"
+    assert sim.service(C.ACCOUNT_LEVEL).removing
+    sim.clock.advance(3601)
+    assert confirm(sim, api_args, service_name=C.ACCOUNT_LEVEL)["termination"]["status"] == "terminated"
+
+
+def test_given_token_is_used(sim, api_args):
+    result = confirm(sim, api_args, service_name=C.REQUESTED, token=C.REQUESTED_TOKEN + "\n")
+    assert result["changed"] and result["termination"]["status"] == "terminating" and confirms(sim) == 1
+
+
+@pytest.mark.parametrize("token, words", [
+    ("WrongToken000000000000000000000X", "does not match"),
+    ("has spaces in it", "shape"),
+])
+def test_wrong_given_token_is_never_sent(sim, api_args, token, words):
+    result = confirm(sim, api_args, service_name=C.REQUESTED, token=token)
+    assert result["failed"] and words in result["msg"] and confirms(sim) == 0
+    assert result["failure"]["error_code"] == "TOKEN" and token not in json.dumps(result)
+
+
+def test_superseded_token_is_never_sent(sim, api_args):
+    request(sim, api_args, service_name=C.REQUESTED, force_new_request=True)
+    result = confirm(sim, api_args, service_name=C.REQUESTED, token=C.REQUESTED_TOKEN)
+    assert result["failed"] and "superseded" in result["msg"] and confirms(sim) == 0
+
+
+def test_expired_token_fails_saying_a_new_request_is_needed(sim, api_args):
+    result = confirm(sim, api_args, service_name=C.TOKEN_EXPIRED)
+    assert result["failed"] and "new request" in result["msg"] and confirms(sim) == 0
+    assert result["failure"]["error_code"] == "TOKEN_EXPIRED" and result["termination"]["status"] == "token_expired"
+    given = confirm(sim, api_args, service_name=C.TOKEN_EXPIRED, token=C.EXPIRED_TOKEN)
+    assert given["failed"] and "expired" in given["msg"] and confirms(sim) == 0
+
+
+def test_token_expired_by_clock(sim, api_args):
+    sim.clock.advance(69 * 3600)  # the e-mail is 2 h old at the start: 71 h old now
+    assert confirm(sim, api_args, check_mode=True, service_name=C.REQUESTED)["changed"]
+    sim.clock.advance(3600 + 60)
+    result = confirm(sim, api_args, service_name=C.REQUESTED)
+    assert result["failed"] and result["termination"]["status"] == "token_expired" and confirms(sim) == 0
+
+
+def test_no_request_fails_at_once_and_check_mode_says_what_it_would_do(sim, api_args):
+    started = time.monotonic()
+    result = confirm(sim, api_args, service_name=C.HEALTHY, wait_for_email=True, wait_timeout=60)
+    assert time.monotonic() - started < 20
+    assert result["failed"] and "request is needed" in result["msg"] and confirms(sim) == 0
+    assert result["failure"]["error_code"] == "NO_REQUEST"
+    predicted = confirm(sim, api_args, check_mode=True, service_name=C.HEALTHY)
+    assert predicted["changed"] and not predicted["failed"] and "No termination request exists" in predicted["msg"]
+    assert predicted["diff"] == {"before": {"status": "active"}, "after": {"status": "terminating"}}
+
+
+def test_email_of_another_service_is_not_used(sim, api_args):
+    request(sim, api_args, service_name=C.FR_TEXT)
+    result = confirm(sim, api_args, service_name=C.HEALTHY)
+    assert result["failed"] and result["termination"]["status"] == "active" and confirms(sim) == 0
+
+
+def test_pending_request_fails_without_wait_and_is_waited_for_with_it(sim_factory, api_args):
+    sim = sim_factory(email_delay_seconds=2)
+    assert request(sim, api_args, service_name=C.HEALTHY)["termination"]["status"] == "request_pending"
+    no_wait = confirm(sim, api_args, service_name=C.HEALTHY)
+    assert no_wait["failed"] and "wait_for_email" in no_wait["msg"] and confirms(sim) == 0
+    predicted = confirm(sim, api_args, check_mode=True, service_name=C.HEALTHY, wait_for_email=True)
+    assert predicted["changed"] and "once its e-mail arrives" in predicted["msg"] and confirms(sim) == 0
+    waited = confirm(sim, api_args, service_name=C.HEALTHY, wait_for_email=True, wait_delay=1, wait_timeout=30)
+    assert waited["changed"] and waited["termination"]["status"] == "terminating" and confirms(sim) == 1
+
+
+def test_pending_request_wait_times_out(sim_factory, api_args):
+    sim = sim_factory(email_delay_seconds=100000)
+    request(sim, api_args, service_name=C.HEALTHY)
+    result = confirm(sim, api_args, service_name=C.HEALTHY, wait_for_email=True, wait_delay=1, wait_timeout=2)
+    assert result["failed"] and "wait_timeout" in result["msg"] and confirms(sim) == 0 and not result["changed"]
+
+
+@pytest.mark.parametrize("status", [400, 403, 409])
+def test_token_refused_by_the_api_whatever_the_status(sim_factory, api_args, status):
+    sim = sim_factory(token_error_status=status)
+    with sim.lock:
+        sim.service(C.REQUESTED).tokens[-1]["used"] = True  # used elsewhere (e.g. in the control panel)
+    result = confirm(sim, api_args, service_name=C.REQUESTED)
+    assert result["failed"] and "token" in result["msg"] and "request" in result["msg"]
+    assert result["failure"]["status"] == status and result["failure"]["query_id"]
+    assert result["writes"][0]["outcome"] == "refused" and confirms(sim) == 1
+    assert not sim.service(C.REQUESTED).removing
+
+
+def test_iam_refusal_is_not_blamed_on_the_token(sim, api_args):
+    request(sim, api_args, consumer_key=C.CK_IAM, service_name=C.IAM_SERVICE)
+    result = confirm(sim, api_args, consumer_key=C.CK_IAM, service_name=C.IAM_SERVICE)
+    assert result["failed"] and "pccVMware:apiovh:confirmTermination" in result["msg"]
+    assert "token is wrong" not in result["msg"] and result["failure"]["status"] == 403
+
+
+def test_preflight_names_the_missing_rule(sim, api_args):
+    result = confirm(sim, api_args, consumer_key=C.CK_READ_ONLY, service_name=C.REQUESTED)
+    assert result["failed"] and "POST /dedicatedCloud/*/confirmTermination" in result["msg"] and confirms(sim) == 0
+
+
+def test_lost_response_is_resolved_by_reading_the_state(sim, api_args):
+    sim.add_fault(CONFIRM, drop_after_apply=True)
+    result = confirm(sim, api_args, service_name=C.REQUESTED)
+    assert result["changed"] and not result["failed"] and result["termination"]["status"] == "terminating"
+    assert result["writes"][0]["outcome"] == "unknown" and "lost" in json.dumps(result["warnings"])
+
+
+def test_lost_response_not_applied_is_outcome_unknown(sim, api_args):
+    sim.add_fault(CONFIRM, drop=True)
+    result = confirm(sim, api_args, service_name=C.REQUESTED)
+    assert result["failed"] and "unknown" in result["msg"] and result["failure"]["error_code"] == "OUTCOME_UNKNOWN"
+    assert not sim.service(C.REQUESTED).removing
+
+
+def test_billing_window_refuse_and_figures(sim, api_args):
+    result = confirm(sim, api_args, service_name=C.REQUESTED, billing_window="refuse", confirm_from_day=25)
+    assert result["failed"] and "billing_window=refuse" in result["msg"] and confirms(sim) == 0
+    window = result["termination"]["billing_window"]
+    assert window["action"] == "confirm" and window["from_day"] == 25 and window["open"] is False
+
+
+def test_nothing_to_confirm_when_scheduled_or_gone(sim, api_args):
+    scheduled = confirm(sim, api_args, service_name=C.SCHEDULED)
+    assert not scheduled["changed"] and not scheduled["failed"] and scheduled["termination"]["status"] == "termination_scheduled"
+    gone = confirm(sim, api_args, service_name=C.DELETED)
+    assert not gone["changed"] and gone["termination"]["status"] == "terminated"
+    typo = confirm(sim, api_args, service_name="pcc-does-not-exist")
+    assert typo["failed"] and "not found" in typo["msg"]
+    assert confirms(sim) == 0
+
+
+def _fixture_with_key_without_email_rules():
+    fixture = copy.deepcopy(load_fixture("unit"))
+    account = fixture["accounts"][0]
+    account["consumerKeys"].append({
+        "consumerKey": "SimCkNoEmail0000000000000000001", "applicationKey": C.APPLICATION_KEY, "credentialId": 5099,
+        "rules": [{"method": "GET", "path": "/dedicatedCloud*"}, {"method": "GET", "path": "/services*"},
+                  {"method": "POST", "path": "/dedicatedCloud/*/confirmTermination"}],
+    })
+    return fixture
+
+
+def test_given_token_works_without_email_history_rules(sim_factory, api_args):
+    sim = sim_factory(_fixture_with_key_without_email_rules())
+    without = confirm(sim, api_args, consumer_key="SimCkNoEmail0000000000000000001", service_name=C.REQUESTED)
+    assert without["failed"] and "GET /me/notification/email/history*" in without["msg"] and confirms(sim) == 0
+    result = confirm(sim, api_args, consumer_key="SimCkNoEmail0000000000000000001", service_name=C.REQUESTED,
+                     token=C.REQUESTED_TOKEN)
+    assert result["changed"] and not result["failed"] and confirms(sim) == 1
+    assert "not readable" in json.dumps(result["warnings"])
