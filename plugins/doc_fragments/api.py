@@ -69,7 +69,8 @@ options:
         HTTP 5xx, a timeout or a connection error. Retries use exponential backoff with full jitter and honour
         a C(Retry-After) header. V(0) disables retries.
       - Writes (POST, PUT) are never re-sent. When the answer to a write is lost, the module re-reads the state
-        or fails with error code C(OUTCOME_UNKNOWN) asking you to check the state before retrying.
+        or fails with error code C(OUTCOME_UNKNOWN) asking you to check the state before retrying. A write answered
+        with HTTP 5xx may also have been applied (a gateway can fail after the API did the work), and the failure says so.
     type: int
     default: 60
   state_dir:

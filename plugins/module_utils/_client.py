@@ -87,7 +87,7 @@ class OvhApiError(Exception):
     """Every failure of the client layer: HTTP errors, transport errors and configuration errors."""
 
     def __init__(self, message, status=None, error_code=None, query_id=None, method=None, path=None, route=None,
-                 details=None, hint=None):
+                 details=None, hint=None, outcome_unknown=False):
         self.message = message
         self.status = status
         self.error_code = error_code
@@ -97,6 +97,12 @@ class OvhApiError(Exception):
         self.route = route
         self.details = details or {}
         self.hint = hint
+        # True when this failure of a write (POST/PUT) does not say whether the write was applied: its response
+        # was lost (status None), or it was answered with a 5xx, which a proxy or gateway can send after the API
+        # applied it. The caller must re-read the state before deciding anything. Always False for reads, for
+        # 4xx answers (refused before being applied; a 429 comes from the rate limit in front of the API) and for
+        # failures raised before anything was sent.
+        self.outcome_unknown = bool(outcome_unknown)
         super().__init__(self.text())
 
     def text(self):
@@ -342,6 +348,39 @@ def _load_times(text):
 # Error translation
 # --------------------------------------------------------------------------------------------------------
 
+# IAM action behind each route (DESIGN section 2; the sub-service actions are the simulator's assumption, see
+# docs/api-assumptions.md). Used to name the action when an IAM refusal does not say which one it refused.
+IAM_ACTIONS = {
+    "GET /me": "account:apiovh:me/get",
+    "GET /dedicatedCloud": "pccVMware:apiovh:get",
+    "GET /dedicatedCloud/{serviceName}": "pccVMware:apiovh:get",
+    "GET /dedicatedCloud/{serviceName}/serviceInfos": "pccVMware:apiovh:serviceInfos/get",
+    "PUT /dedicatedCloud/{serviceName}/serviceInfos": "pccVMware:apiovh:serviceInfos/edit",
+    "POST /dedicatedCloud/{serviceName}/terminate": "pccVMware:apiovh:terminate",
+    "POST /dedicatedCloud/{serviceName}/confirmTermination": "pccVMware:apiovh:confirmTermination",
+    "GET /dedicatedCloud/{serviceName}/datacenter": "pccVMware:apiovh:datacenter/get",
+    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}": "pccVMware:apiovh:datacenter/get",
+    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/backup": "pccVMware:apiovh:datacenter/backup/get",
+    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm": "pccVMware:apiovh:datacenter/vm/get",
+    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm/{vmId}": "pccVMware:apiovh:datacenter/vm/get",
+    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/filer": "pccVMware:apiovh:datacenter/filer/get",
+    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/filer/{filerId}": "pccVMware:apiovh:datacenter/filer/get",
+    "GET /dedicatedCloud/{serviceName}/filer": "pccVMware:apiovh:filer/get",
+    "GET /dedicatedCloud/{serviceName}/filer/{filerId}": "pccVMware:apiovh:filer/get",
+    "GET /dedicatedCloud/{serviceName}/backupRepository": "pccVMware:apiovh:backupRepository/get",
+    "GET /dedicatedCloud/{serviceName}/backupRepository/{repositoryId}": "pccVMware:apiovh:backupRepository/get",
+    "GET /me/notification/email/history": "account:apiovh:me/notification/email/history/get",
+    "GET /me/notification/email/history/{emailId}": "account:apiovh:me/notification/email/history/get",
+    "GET /services": "account:apiovh:services/get",
+    "GET /services/{serviceId}": "account:apiovh:services/get",
+}
+
+
+def iam_action(method, route):
+    """The IAM action that governs a call (None when unknown)."""
+    return IAM_ACTIONS.get("%s %s" % (method, (route or "").split("?", 1)[0]))
+
+
 def access_rule(method, route):
     """The consumer-key access rule that grants a call: placeholders become '*'."""
     return "%s %s" % (method, _PLACEHOLDER.sub("*", route.split("?", 1)[0]))
@@ -397,6 +436,10 @@ def _error_hint(status, code, klass, details, method, route):
             actions = ", ".join(str(a) for a in actions)
         if actions:
             return "An IAM policy of the account refuses the action %s: grant the IAM action %s to this identity in a policy" % (actions, actions)
+        likely = iam_action(method, route)
+        if likely:
+            return ("An IAM policy of the account refuses this call (%s), probably the IAM action %s: grant the IAM action %s to this "
+                    "identity in a policy" % (rule, likely, likely))
         return "An IAM policy of the account refuses this call (%s); grant the matching IAM action to this identity" % rule
     if code == "INVALID_CREDENTIAL":
         return "The consumer key is not valid or not validated (expired, revoked, or its validation URL was never visited): create and validate a new one"
@@ -407,7 +450,11 @@ def _error_hint(status, code, klass, details, method, route):
     if code == "INVALID_SIGNATURE":
         return "The signature does not match: the application_secret and consumer_key pair is wrong for this application_key"
     if code == "FORBIDDEN":
-        return "The API forbids this call for this account or key"
+        return ("The API forbids this call for this account or key (not a missing access rule): check that the service belongs to "
+                "the account of the consumer key and that the account may do this, in the control panel")
+    if code == "QUERY_TIME_OUT":
+        return ("The API refused the request timestamp even after re-reading its clock (GET /auth/time): check the controller's "
+                "clock and that nothing between the controller and the API delays requests")
     return _status_hint(status, method, route)
 
 
@@ -549,7 +596,8 @@ class OvhClient:
             ids = self.get(list_template, **path_params)
         if not isinstance(ids, list):
             raise OvhApiError("Expected a list from %s, got %s" % (list_template, type(ids).__name__),
-                              error_code="INVALID_RESPONSE", method="GET", path=list_template, route=list_template)
+                              error_code="INVALID_RESPONSE", method="GET", path=_fill_path(list_template, path_params),
+                              route=list_template, query_id=self.last_query_id)
         return self._get_each(item_template, item_key, ids, path_params, concurrency)
 
     # -- list helpers --------------------------------------------------------------------------------
@@ -622,6 +670,8 @@ class OvhClient:
                 error = self._transport_error(exc, method, path, template)
                 if method != "GET":
                     raise error from None
+                if _transport_permanent(exc):
+                    raise _with_attempts(error, attempts, waited) from None  # retrying cannot help (TLS, bad URL)
                 delay = self._retry_delay(attempts, waited, None)
                 if delay is None:
                     raise _with_attempts(error, attempts, waited) from None
@@ -643,11 +693,18 @@ class OvhClient:
                 resynced = True
                 self._time_delta(refresh=True)
                 continue
+            if method != "GET" and error.status >= 500:
+                error.outcome_unknown = True  # a gateway can answer 5xx after the API applied the write
             if method == "GET" and _retriable_status(error.status):
-                delay = self._retry_delay(attempts, waited, _retry_after(response))
+                retry_after = _retry_after(response)
+                delay = self._retry_delay(attempts, waited, retry_after)
                 if delay is not None:
                     waited += self._wait_retry(delay)
                     continue
+                if retry_after is not None and retry_after > self.retry_max_wait - waited:
+                    error.hint = (_sentence(error.hint) if error.hint else "") + (
+                        " The API asked to retry after %.0f s (Retry-After), more than the %.0f s left of api_retry_max_wait: "
+                        "run again later or raise api_retry_max_wait" % (retry_after, max(0.0, self.retry_max_wait - waited)))
             raise _with_attempts(error, attempts, waited)
 
     def _send(self, method, template, path, body, headers, need_auth):
@@ -700,10 +757,23 @@ class OvhClient:
         if method != "GET":
             return OvhApiError("The response to this write was lost (%s): it may or may not have been applied" % kind,
                                error_code="OUTCOME_UNKNOWN", method=method, path=path, route=route,
-                               hint="Re-read the state of the resource before doing anything else; it was not re-sent")
+                               hint="Re-read the state of the resource before doing anything else; it was not re-sent",
+                               outcome_unknown=True)
         code = "TIMEOUT" if isinstance(exc, requests.exceptions.Timeout) else "CONNECTION_ERROR"
+        if isinstance(exc, requests.exceptions.SSLError):
+            hint = ("The TLS connection to %s failed (certificate or protocol): check the endpoint URL and the CA bundle "
+                    "(REQUESTS_CA_BUNDLE) of the host running the module" % self.base_url)
+        else:
+            hint = "Check the network path to %s and api_timeout" % self.base_url
         return OvhApiError("No answer from the API (%s)" % kind, error_code=code, method=method, path=path,
-                           route=route, hint="Check the network path to %s and api_timeout" % self.base_url)
+                           route=route, hint=hint)
+
+
+def _transport_permanent(exc):
+    """Transport failures that a retry cannot cure."""
+    return isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                            requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader,
+                            requests.exceptions.TooManyRedirects))
 
 
 def _transport_kind(exc):
@@ -711,6 +781,8 @@ def _transport_kind(exc):
         return "connection timed out"
     if isinstance(exc, requests.exceptions.Timeout):
         return "timed out"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error"
     if isinstance(exc, requests.exceptions.ConnectionError):
         return "connection error: %s" % type(exc).__name__
     return type(exc).__name__
@@ -738,7 +810,7 @@ def _with_attempts(error, attempts, waited):
     if attempts > 1:
         error.message = "%s (gave up after %d attempts and %.1f s of waiting between them)" % (
             error.message.rstrip("."), attempts, waited)
-        error.args = (error.text(),)
+    error.args = (error.text(),)  # the message or the hint may have changed since the error was built
     return error
 
 

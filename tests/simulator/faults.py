@@ -13,14 +13,15 @@ HTML_ERROR_PAGE = (
 )
 
 _FIELDS = ("route", "method", "path", "status", "body", "html", "count", "retry_after", "latency",
-           "drop_after_apply", "drop", "error_code", "message")
+           "drop_after_apply", "drop", "error_code", "message", "after_apply")
 
 
 class Fault:
     """One fault rule. ``count`` is how many calls it still applies to (``None``: every call)."""
 
     def __init__(self, route="*", method=None, path=None, status=None, body=None, html=False, count=1,
-                 retry_after=None, latency=0.0, drop_after_apply=False, drop=False, error_code=None, message=None):
+                 retry_after=None, latency=0.0, drop_after_apply=False, drop=False, error_code=None, message=None,
+                 after_apply=False):
         if route != "*" and " " in route:
             method, route = route.split(" ", 1)
         self.route = route
@@ -36,6 +37,7 @@ class Fault:
         self.drop = bool(drop)
         self.error_code = error_code
         self.message = message
+        self.after_apply = bool(after_apply)   # with status: run the call (a write is applied), then answer the status
         self.hits = 0
 
     @classmethod
@@ -74,4 +76,4 @@ class Fault:
         return {"route": self.route, "method": self.method, "path": self.path, "status": self.status,
                 "body": self.body, "html": self.html, "count": self.count, "retry_after": self.retry_after,
                 "latency": self.latency, "drop_after_apply": self.drop_after_apply, "drop": self.drop,
-                "error_code": self.error_code, "message": self.message, "hits": self.hits}
+                "error_code": self.error_code, "message": self.message, "after_apply": self.after_apply, "hits": self.hits}

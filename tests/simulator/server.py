@@ -12,6 +12,7 @@ import itertools
 import json
 import re
 import secrets
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -178,11 +179,14 @@ class Core:
         latency = float(self.state.options.get("latency") or 0) + (fault.latency if fault else 0.0)
         if latency:
             time.sleep(latency)   # outside the lock: concurrent calls overlap like on the real API
-        response = self._fault_response(fault) if fault and (fault.status or fault.drop) else None
+        applies_first = fault is not None and fault.after_apply and not fault.drop
+        response = self._fault_response(fault) if fault and (fault.status or fault.drop) and not applies_first else None
         if response is None:
             response = self._answer(route, params, method, path, query, headers, body, host, raw_path)
             if fault and fault.drop_after_apply:
                 response.drop = True
+            elif applies_first and fault.status:
+                response = self._fault_response(fault)  # e.g. a gateway's 502 after the API applied the write
         response.headers["X-Ovh-QueryID"] = self.query_id()
         return response
 
@@ -374,6 +378,8 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128          # bursts of concurrent calls in benchmarks
 
     def __init__(self, address, core, verbose=False):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6  # --host ::1
         super().__init__(address, _Handler)
         self.core = core
         self.verbose = verbose
@@ -425,7 +431,8 @@ class Simulator:
 
     @property
     def base_url(self):
-        return "http://%s:%d" % (self._server.server_address[0], self.port)
+        host = self._server.server_address[0]
+        return "http://%s:%d" % ("[%s]" % host if ":" in host else host, self.port)
 
     @property
     def url(self):

@@ -14,6 +14,11 @@ import json
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
+try:  # ansible-core 2.19+: once controller code is imported (inventory, templating), warn() prints instead of returning
+    from ansible.module_utils import _internal as _module_internal
+except ImportError:  # 2.18
+    _module_internal = None
+
 
 def run_module(module, args, check_mode=False, diff=False):
     """Run ``module.main()`` with ``args``; return the result dict with a ``failed`` flag (False on success).
@@ -25,6 +30,9 @@ def run_module(module, args, check_mode=False, diff=False):
     module_args["_ansible_check_mode"] = check_mode
     module_args["_ansible_diff"] = diff
     saved = (basic._ANSIBLE_ARGS, getattr(basic, "_ANSIBLE_PROFILE", None))
+    saved_is_controller = getattr(_module_internal, "is_controller", None)
+    if saved_is_controller:
+        _module_internal.is_controller = False  # a module runs outside the controller: warnings go into its result
     basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
     if hasattr(basic, "_ANSIBLE_PROFILE"):  # 2.19+: without a profile the arguments are not decoded
         basic._ANSIBLE_PROFILE = "legacy"
@@ -37,6 +45,8 @@ def run_module(module, args, check_mode=False, diff=False):
             except SystemExit as exc:
                 exit_code = exc.code
     finally:
+        if saved_is_controller:
+            _module_internal.is_controller = saved_is_controller
         basic._ANSIBLE_ARGS = saved[0]
         if hasattr(basic, "_ANSIBLE_PROFILE"):
             basic._ANSIBLE_PROFILE = saved[1]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 
 import ovh
@@ -36,6 +37,44 @@ def test_signature_depends_on_every_field():
         changed = list(base)
         changed[index] = other
         assert compute_signature(*changed) != reference
+
+
+def _signed_request(sim, method, path, signed_body, sent_body=None, signed_path=None, timestamp=None):
+    """A hand-signed request: the signature covers ``signed_path``/``signed_body``, the request sends ``path``/``sent_body``."""
+    stamp = str(int(sim.clock.now()) if timestamp is None else timestamp)
+    url = sim.url + path
+    signature = compute_signature(creds.APPLICATION_SECRET, creds.CK_FULL, method, sim.url + (signed_path or path),
+                                  signed_body, stamp)
+    sent = signed_body if sent_body is None else sent_body
+    request = urllib.request.Request(url, data=sent.encode("utf-8") if sent else None, method=method, headers={
+        "X-Ovh-Application": creds.APPLICATION_KEY, "X-Ovh-Consumer": creds.CK_FULL, "X-Ovh-Timestamp": stamp,
+        "X-Ovh-Signature": signature, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_hand_signed_requests_are_checked_over_url_query_body_and_time(sim):
+    name = creds.HEALTHY
+    assert _signed_request(sim, "GET", "/services?resourceName=" + name, "")[0] == 200
+    # the query string is signed
+    status, body = _signed_request(sim, "GET", "/services?resourceName=" + name, "", signed_path="/services?resourceName=x")
+    assert (status, body["errorCode"]) == (400, "INVALID_SIGNATURE")
+    # the body is signed: a body other than the signed one is refused, and nothing is applied
+    good = json.dumps({"renew": {"deleteAtExpiration": False}}, separators=(",", ":"))
+    evil = json.dumps({"renew": {"deleteAtExpiration": True}}, separators=(",", ":"))
+    status, body = _signed_request(sim, "PUT", "/dedicatedCloud/%s/serviceInfos" % name, good, sent_body=evil)
+    assert (status, body["errorCode"]) == (400, "INVALID_SIGNATURE")
+    assert sim.service(name).service_infos["renew"]["deleteAtExpiration"] is False
+    # the timestamp: inside the tolerance it passes, outside it is refused even with a correct signature
+    now = int(sim.clock.now())
+    assert _signed_request(sim, "GET", "/me", "", timestamp=now - 290)[0] == 200
+    status, body = _signed_request(sim, "GET", "/me", "", timestamp=now - 400)
+    assert (status, body["errorCode"]) == (400, "QUERY_TIME_OUT")
+    status, body = _signed_request(sim, "GET", "/me", "", timestamp=now + 400)
+    assert (status, body["errorCode"]) == (400, "QUERY_TIME_OUT")
 
 
 def test_auth_time_is_unsigned_and_follows_the_clock(sim):

@@ -129,6 +129,21 @@ def test_drop_after_apply_applies_the_write(sim, ovh_client):
     assert sim.calls()["POST /dedicatedCloud/{serviceName}/terminate"] == 1
 
 
+def test_status_after_apply_answers_an_error_for_an_applied_write(sim, ovh_client):
+    client = ovh_client(sim)
+    before = [mail["id"] for mail in sim.emails()]
+    sim.add_fault("POST /dedicatedCloud/{serviceName}/terminate", status=502, html=True, after_apply=True)
+    with pytest.raises(ovh.exceptions.InvalidResponse):
+        client.post("/dedicatedCloud/%s/terminate" % creds.HEALTHY)
+    assert len(new_email_ids(sim, before)) == 1  # applied: the termination e-mail was sent
+    sim.add_fault("PUT /dedicatedCloud/{serviceName}/serviceInfos", status=503, after_apply=True)
+    with pytest.raises(ovh.exceptions.APIError) as excinfo:
+        client.put("/dedicatedCloud/%s/serviceInfos" % creds.SCHEDULED, renew={"deleteAtExpiration": False})
+    assert excinfo.value.response.status_code == 503
+    assert excinfo.value.response.headers["X-Ovh-QueryID"]
+    assert sim.service(creds.SCHEDULED).service_infos["renew"]["deleteAtExpiration"] is False
+
+
 def test_drop_before_apply_changes_nothing(sim, ovh_client):
     client = ovh_client(sim)
     before = [mail["id"] for mail in sim.emails()]

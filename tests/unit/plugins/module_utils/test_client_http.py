@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError, WriteResult
-from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import CREDS, ScriptedSession, ex, scripted_client, time_ex
+from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import ANY, CREDS, ScriptedSession, ex, scripted_client, time_ex
 
 SN = "pcc-1-2-3-4"
 ROUTE = "/dedicatedCloud/{serviceName}"
@@ -398,3 +398,121 @@ def test_oauth2_token_failure_is_translated(tmp_path):
     session.assert_done()
     assert info.value.error_code == "OAUTH2_FAILURE" and "client_secret" in str(info.value)
     assert "cs-SECRET" not in str(info.value)
+
+
+# -- outcome of failed writes --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("status, answer, raw, unknown", [
+    (500, {"message": "Internal server error"}, None, True),
+    (502, None, "<html><body><h1>502 Bad Gateway</h1></body></html>", True),
+    (503, {"message": "Service unavailable"}, None, True),
+    (504, None, "<html>Gateway Time-out</html>", True),
+    (429, {"message": "Too many requests"}, None, False),
+    (400, {"message": "Invalid token"}, None, False),
+    (403, {"errorCode": "NOT_GRANTED_CALL", "message": "This call has not been granted"}, None, False),
+    (409, {"message": "A termination is already pending"}, None, False),
+    (460, {"message": "This Service is expired"}, None, False),
+])
+def test_write_failures_say_whether_the_outcome_is_unknown(tmp_path, status, answer, raw, unknown):
+    client, session, fake_time = run(tmp_path, [
+        time_ex(),
+        ex("POST", "/dedicatedCloud/%s/confirmTermination" % SN, answer, raw=raw, status=status, body={"token": "t"},
+           headers={"X-Ovh-QueryID": "EU.w1"}),
+    ])
+    with pytest.raises(OvhApiError) as info:
+        client.post("/dedicatedCloud/{serviceName}/confirmTermination", body={"token": "t"}, serviceName=SN)
+    session.assert_done()
+    err = info.value
+    assert err.outcome_unknown is unknown
+    assert err.status == status and err.query_id == "EU.w1"
+    assert ("may or may not have been applied" in str(err)) is unknown
+    assert fake_time.sleeps == []
+
+
+def test_lost_write_is_outcome_unknown_and_a_failed_read_never_is(tmp_path):
+    client, session, dummy = run(tmp_path, [
+        time_ex(),
+        ex("PUT", "/dedicatedCloud/%s/serviceInfos" % SN, error=requests.exceptions.ReadTimeout("t"), body=ANY),
+        ex("GET", "/me", {"message": "down"}, status=503),
+        ex("GET", "/me", error=requests.exceptions.ConnectionError("reset")),
+    ], api_retry_max_wait=0)
+    with pytest.raises(OvhApiError) as info:
+        client.put("/dedicatedCloud/{serviceName}/serviceInfos", body={"renew": {}}, serviceName=SN)
+    assert info.value.outcome_unknown is True and info.value.error_code == "OUTCOME_UNKNOWN"
+    for dummy in range(2):
+        with pytest.raises(OvhApiError) as info:
+            client.get("/me")
+        assert info.value.outcome_unknown is False
+    session.assert_done()
+
+
+def test_configuration_errors_are_not_outcome_unknown():
+    assert OvhApiError("x", error_code="INVALID_CONFIGURATION").outcome_unknown is False
+
+
+# -- more actionable texts ---------------------------------------------------------------------------------
+
+def test_retry_after_beyond_the_budget_says_so(tmp_path):
+    client, session, fake_time = run(tmp_path, [
+        time_ex(),
+        ex("GET", "/me", {"message": "slow down"}, status=429, headers={"Retry-After": "10"}),
+        ex("GET", "/me", {"message": "slow down"}, status=429, headers={"Retry-After": "300"}),
+    ], api_retry_max_wait=60)
+    with pytest.raises(OvhApiError) as info:
+        client.get("/me")
+    session.assert_done()
+    assert fake_time.sleeps == [10.0]
+    text = str(info.value)
+    assert "retry after 300 s" in text and "50 s left of api_retry_max_wait" in text
+    assert "after 2 attempts" in text
+    assert info.value.args == (text,)
+
+
+def test_iam_refusal_without_details_names_the_likely_action(tmp_path):
+    client, session, dummy = run(tmp_path, [
+        time_ex(),
+        ex("POST", "/dedicatedCloud/%s/terminate" % SN, {"class": "Client::Forbidden", "message": "User not granted"},
+           status=403, headers={"X-Ovh-QueryID": "EU.iam"}),
+    ])
+    with pytest.raises(OvhApiError) as info:
+        client.post(TERMINATE, serviceName=SN)
+    session.assert_done()
+    assert "probably the IAM action pccVMware:apiovh:terminate" in str(info.value)
+    assert "(query id EU.iam)" in str(info.value)
+
+
+def test_stale_timestamp_after_resync_has_an_actionable_hint(tmp_path):
+    stale = ex("GET", "/me", {"errorCode": "QUERY_TIME_OUT", "message": "Query out of time"}, status=400)
+    client, session, dummy = run(tmp_path, [time_ex(), stale, time_ex(), stale])
+    with pytest.raises(OvhApiError) as info:
+        client.get("/me")
+    session.assert_done()
+    assert "controller's clock" in info.value.hint
+
+
+def test_non_list_answer_to_a_plain_listing_names_the_concrete_path(tmp_path):
+    vms = "/dedicatedCloud/%s/datacenter/1/vm" % SN
+    client, session, dummy = run(tmp_path, [
+        time_ex(),
+        ex("GET", vms, {"unexpected": "shape"}),
+        ex("GET", vms, {"still": "unexpected"}, headers={"X-Ovh-QueryID": "EU.l"}),
+    ])
+    with pytest.raises(OvhApiError) as info:
+        client.list_objects("/dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm",
+                            "/dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm/{vmId}", "vmId",
+                            serviceName=SN, datacenterId=1)
+    session.assert_done()
+    assert (info.value.error_code, info.value.path, info.value.query_id) == ("INVALID_RESPONSE", vms, "EU.l")
+
+
+def test_tls_failure_of_a_read_is_not_retried_and_says_what_to_check(tmp_path):
+    client, session, fake_time = run(tmp_path, [
+        time_ex(),
+        ex("GET", "/me", error=requests.exceptions.SSLError("certificate verify failed")),
+    ])
+    with pytest.raises(OvhApiError) as info:
+        client.get("/me")
+    session.assert_done()
+    assert fake_time.sleeps == []
+    assert info.value.error_code == "CONNECTION_ERROR" and "TLS" in str(info.value)
+    assert "REQUESTS_CA_BUNDLE" in info.value.hint

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -139,21 +138,28 @@ def test_a_failing_item_fails_the_listing(tmp_path):
     assert info.value.status == 404 and info.value.path == VMS + "/2"
 
 
-class SlowSession(ScriptedSession):
-    """Records how many requests are in flight at once."""
+class GatheringSession(ScriptedSession):
+    """Holds each item request until ``width`` of them are in flight together (no sleeping, no timing).
 
-    def __init__(self, *args, **kwargs):
+    With ``concurrency=width`` every group of item requests meets at the barrier; with fewer workers the
+    barrier would time out and break, failing the test. It also records the largest number in flight.
+    """
+
+    def __init__(self, *args, width=3, **kwargs):
         super().__init__(*args, **kwargs)
         self.in_flight = 0
         self.max_in_flight = 0
         self._count_lock = threading.Lock()
+        self._barrier = threading.Barrier(width, timeout=30)
 
     def request(self, method, url, headers=None, data=None, timeout=None):
+        is_item = url.rstrip("/").split("/")[-1].isdigit()
         with self._count_lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            time.sleep(0.05)
+            if is_item:
+                self._barrier.wait()
             return super().request(method, url, headers=headers, data=data, timeout=timeout)
         finally:
             with self._count_lock:
@@ -164,10 +170,10 @@ def test_fallback_concurrency_is_bounded_and_counters_are_exact(tmp_path):
     ids = list(range(1, 13))
     client, session, dummy = scripted_client([], tmp_path)
     exchanges = [time_ex(), ex("GET", VMS, ids)] + [ex("GET", "%s/%d" % (VMS, i), vm(i)) for i in ids]
-    session = SlowSession(exchanges, base_url=client.base_url, ordered=False)
+    session = GatheringSession(exchanges, base_url=client.base_url, ordered=False, width=3)
     client._ovh._session = session
     objects = client.list_objects(LIST, ITEM, "vmId", concurrency=3, serviceName=SN, datacenterId=1)
     session.assert_done()
     assert [o["vmId"] for o in objects] == ids
-    assert 2 <= session.max_in_flight <= 3
+    assert session.max_in_flight == 3
     assert client.api_calls["by_route"]["GET " + ITEM] == 12 and client.api_calls["total"] == 14

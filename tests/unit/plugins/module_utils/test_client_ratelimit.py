@@ -10,7 +10,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import stat
-import time
 
 import pytest
 
@@ -100,54 +99,97 @@ def test_unusable_state_dir_is_a_clear_error(tmp_path):
 
 
 # -- across processes --------------------------------------------------------------------------------
+# Deterministic: every process runs on the same frozen clock, and "sleeping" (the limiter asking to wait) ends
+# the process's run. So exactly LIMIT requests may be sent in total, whatever the interleaving, if and only if
+# the processes share one budget and take it atomically (a lost update under the lock file would let more pass).
 
-LIMIT = 5
-WINDOW = 0.5
-PER_PROCESS = 4
+LIMIT = 40
+PROCESSES = 4
+PER_PROCESS = 25          # 4 x 25 = 100 attempts for 40 slots
 
 
-class TimingSession:
-    """Answers every request and records when it was sent."""
+class Blocked(Exception):
+    """Raised by the fake sleep: the limiter asked this process to wait."""
+
+
+def _frozen_clock():
+    return 5000.0
+
+
+def _block(seconds):
+    raise Blocked(seconds)
+
+
+class CountingSession:
+    """Answers every request and counts them."""
 
     def __init__(self, base_url):
         self.base_url = base_url
-        self.times = []
+        self.sent = 0
 
     def request(self, method, url, headers=None, data=None, timeout=None):
-        self.times.append(time.time())
+        self.sent += 1
         if url.endswith("/auth/time"):
-            return make_response(200, int(time.time()))
+            return make_response(200, 1700000000)
         return make_response(200, {})
 
 
-def _child(state_dir, queue):
+def _child(state_dir, start, queue):
     client = OvhClient(endpoint="ovh-eu", application_key="ak", application_secret="as", consumer_key="ck",
-                       api_rate_limit=LIMIT, rate_limit_window=WINDOW, state_dir=state_dir, environ={}, config_paths=[])
-    session = TimingSession(client.base_url)
+                       api_rate_limit=LIMIT, state_dir=state_dir, clock=_frozen_clock, sleep=_block, environ={},
+                       config_paths=[])
+    session = CountingSession(client.base_url)
     client._ovh._session = session
-    for dummy in range(PER_PROCESS):
-        client.get("/me")
-    queue.put(session.times)
+    start.wait(30)  # all processes begin together, to make them contend for the lock
+    waited = None
+    try:
+        for dummy in range(PER_PROCESS):
+            client.get("/me")
+    except Blocked as exc:
+        waited = exc.args[0]
+    queue.put((session.sent, waited))
 
 
 def test_processes_share_one_budget_through_the_lock_file(tmp_path):
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    processes = [context.Process(target=_child, args=(str(tmp_path / "state"), queue)) for dummy in range(3)]
+    start = context.Event()
+    processes = [context.Process(target=_child, args=(str(tmp_path / "state"), start, queue)) for dummy in range(PROCESSES)]
     for process in processes:
         process.start()
-    times = []
-    for dummy in processes:
-        times.extend(queue.get(timeout=60))
+    start.set()
+    results = [queue.get(timeout=60) for dummy in processes]
     for process in processes:
         process.join(timeout=60)
         assert process.exitcode == 0
-    times.sort()
-    assert len(times) == 3 * (PER_PROCESS + 1)  # each process also asked /auth/time
-    # No sliding window holds more than LIMIT sends (small slack: the send is recorded just after the slot is taken).
-    for index in range(len(times) - LIMIT):
-        assert times[index + LIMIT] - times[index] >= WINDOW - 0.15, times
-    assert times[-1] - times[0] >= (len(times) // LIMIT - 1) * WINDOW - 0.15
+    assert sum(sent for sent, dummy in results) == LIMIT  # every request of every process counts, /auth/time too
+    # every process was eventually told to wait one full window (the clock is frozen at the time of every send)
+    assert [waited for dummy, waited in results] == [pytest.approx(60.0, abs=0.01)] * PROCESSES
+
+
+def test_a_process_started_later_waits_for_the_budget_of_the_earlier_ones(tmp_path):
+    state = str(tmp_path / "state")
+    fake_time = FakeTime(start=2000.0)
+    first = RateLimiter(3, "https://eu.api.ovh.com/1.0|ck", state, clock=fake_time.clock, sleep=fake_time.sleep)
+    for dummy in range(3):
+        assert first.acquire() == 0
+    fake_time.now += 20.0
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def later():
+        limiter = RateLimiter(3, "https://eu.api.ovh.com/1.0|ck", state, clock=lambda: 2020.0, sleep=_block)
+        try:
+            limiter.acquire()
+            queue.put(None)
+        except Blocked as exc:
+            queue.put(exc.args[0])
+
+    process = context.Process(target=later)
+    process.start()
+    waited = queue.get(timeout=60)
+    process.join(timeout=60)
+    assert waited == pytest.approx(40.0, abs=0.01)  # the oldest send (t=2000) leaves the 60 s window at t=2060
 
 
 def test_waits_accumulate_over_windows(tmp_path):

@@ -7,10 +7,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError, OvhClient
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import IAM_ACTIONS, OvhApiError, OvhClient
 from ansible_collections.ovhcloud.mbm.tests.simulator import credentials as cr
+from ansible_collections.ovhcloud.mbm.tests.simulator.routes import ROUTES
+from ansible_collections.ovhcloud.mbm.tests.simulator.server import rule_allows
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import FakeTime
 
 SERVICE = "/dedicatedCloud/{serviceName}"
@@ -102,6 +106,20 @@ def test_dropped_write_response_is_outcome_unknown_and_sent_once(sim, tmp_path):
     assert sim.calls()["POST /dedicatedCloud/{serviceName}/terminate"] == 1
 
 
+@pytest.mark.parametrize("after_apply, applied", [(True, True), (False, False)])
+def test_write_answered_5xx_is_outcome_unknown_whether_or_not_it_was_applied(sim, tmp_path, after_apply, applied):
+    sim.add_fault("POST /dedicatedCloud/{serviceName}/terminate", status=502, html=True, after_apply=after_apply)
+    client = client_for(sim, tmp_path)
+    before = len(sim.emails())
+    with pytest.raises(OvhApiError) as info:
+        client.post(SERVICE + "/terminate", serviceName=cr.HEALTHY)
+    err = info.value
+    assert (err.status, err.outcome_unknown) == (502, True)
+    assert err.query_id and "may or may not have been applied" in str(err)
+    assert sim.calls()["POST /dedicatedCloud/{serviceName}/terminate"] == 1
+    assert (len(sim.emails()) == before + 1) is applied
+
+
 def test_html_error_page_from_the_simulator(sim, tmp_path):
     sim.add_fault("GET /me", status=502, html=True, count=1)
     client = client_for(sim, tmp_path, api_retry_max_wait=0)
@@ -128,3 +146,83 @@ def test_rate_limit_on_against_the_simulator(sim, tmp_path):
     # /auth/time + 2 GETs fill the window of 3; the last GET waited one window of the fake clock
     assert client.api_calls["rate_limit_wait_seconds"] == pytest.approx(60.0, abs=0.01)
     assert sim.calls()["GET /me"] == 4
+
+
+# -- the least-privilege key of DESIGN section 2 --------------------------------------------------------
+
+LINK = re.compile(r"/billing/confirmTerminate\?id=(\d+)(?:&amp;|&)token=([A-Za-z0-9]+)")
+DC = "/dedicatedCloud/{serviceName}"
+DCD = DC + "/datacenter/{datacenterId}"
+
+
+def test_least_privilege_key_runs_the_whole_termination_flow_and_nothing_else(sim, tmp_path):
+    name = cr.HEALTHY
+    client = client_for(sim, tmp_path, consumer_key=cr.CK_LEAST_PRIVILEGE)
+    # preflight: the key itself, the account, the service and its billing entry
+    rules = client.get("/auth/currentCredential")["rules"]
+    assert {"method": "PUT", "path": "/dedicatedCloud/*/serviceInfos"} not in rules
+    assert client.get("/me")["nichandle"] == cr.NIC
+    assert name in [svc["serviceName"] for svc in client.list_objects("/dedicatedCloud", DC, "serviceName")]
+    assert client.get(DC, serviceName=name)["productReference"] == "MBM"
+    service_id = client.get(DC + "/serviceInfos", serviceName=name)["serviceId"]
+    assert client.get("/services", query={"resourceName": name}) == [service_id]
+    assert client.get("/services/{serviceId}", serviceId=service_id)["resource"]["state"] == "active"
+    # backup evidence, with and without list expansion
+    for expand in (True, False):
+        for datacenter in client.list_objects(DC + "/datacenter", DCD, "datacenterId", expand=expand, serviceName=name):
+            dc_id = datacenter["datacenterId"]
+            assert client.get(DCD + "/backup", serviceName=name, datacenterId=dc_id)["state"]
+            client.list_objects(DCD + "/vm", DCD + "/vm/{vmId}", "vmId", expand=expand, serviceName=name, datacenterId=dc_id)
+            client.list_objects(DCD + "/filer", DCD + "/filer/{filerId}", "filerId", expand=expand, serviceName=name,
+                                datacenterId=dc_id)
+        client.list_objects(DC + "/filer", DC + "/filer/{filerId}", "filerId", expand=expand, serviceName=name)
+        client.list_objects(DC + "/backupRepository", DC + "/backupRepository/{repositoryId}", "repositoryId", expand=expand,
+                            serviceName=name)
+    # request, find the token in the e-mail history, confirm
+    before = max(client.get("/me/notification/email/history"))
+    assert client.post(DC + "/terminate", serviceName=name).query_id
+    emails = client.list_objects("/me/notification/email/history", "/me/notification/email/history/{emailId}", "emailId")
+    newest = max(emails, key=lambda mail: mail["id"])
+    assert newest["id"] > before
+    link_id, token = LINK.search(newest["body"]).groups()
+    assert int(link_id) == service_id
+    confirmed = client.post(DC + "/confirmTermination", body={"token": token, "reason": "NOT_NEEDED_ANYMORE"}, serviceName=name)
+    assert confirmed.query_id and confirmed.status == 200
+    assert client.get(DC, serviceName=name)["state"] == "toRemove"
+    # removal done: the evidence of "terminated" is readable with the same key
+    sim.clock.advance(sim.options()["removal_seconds"] + 1)
+    with pytest.raises(OvhApiError) as info:
+        client.get(DC, serviceName=name)
+    assert info.value.status == 404
+    assert client.get("/services/{serviceId}", serviceId=service_id)["resource"]["state"] == "deleted"
+    # ... and nothing else: the only other write of the API surface is refused, naming the rule to add
+    with pytest.raises(OvhApiError) as info:
+        client.put(DC + "/serviceInfos", body={"renew": {"deleteAtExpiration": False}}, serviceName=cr.SCHEDULED)
+    assert info.value.error_code == "NOT_GRANTED_CALL"
+    assert "add the access rule PUT /dedicatedCloud/*/serviceInfos" in str(info.value)
+    assert sim.service(cr.SCHEDULED).service_infos["renew"]["deleteAtExpiration"] is True
+    assert client.api_calls["by_route"] == sim.calls()
+
+
+def test_least_privilege_rules_grant_exactly_the_reads_and_the_two_termination_writes(sim):
+    rules = sim.state.credentials[cr.CK_LEAST_PRIVILEGE].rules
+    samples = {"serviceName": "pcc-1-2-3-4", "datacenterId": "1", "vmId": "2", "filerId": "3", "repositoryId": "4",
+               "emailId": "5", "serviceId": "6"}
+    granted = set()
+    for route in ROUTES:
+        if route.signed and rule_allows(rules, route.method, route.template.format(**samples)):
+            granted.add(route.key)
+    every_signed = {route.key for route in ROUTES if route.signed}
+    expected = {key for key in every_signed if key.startswith("GET ") and key != "GET /auth/currentCredential"}
+    expected |= {"POST /dedicatedCloud/{serviceName}/terminate", "POST /dedicatedCloud/{serviceName}/confirmTermination"}
+    assert granted == expected
+    # other writes anywhere stay refused
+    for method, path in (("POST", "/dedicatedCloud/pcc-1-2-3-4/changeContact"), ("PUT", "/dedicatedCloud/pcc-1-2-3-4"),
+                         ("DELETE", "/dedicatedCloud/pcc-1-2-3-4/datacenter/1"), ("POST", "/me/task"),
+                         ("POST", "/services/6/terminate")):
+        assert not rule_allows(rules, method, path), (method, path)
+
+
+def test_client_iam_table_matches_the_simulator_routes():
+    governed = {route.key: route.iam for route in ROUTES if route.iam}
+    assert IAM_ACTIONS == governed
