@@ -56,7 +56,13 @@ RULE_UNREADABLE_RESTORE_POINT = "unreadable_restore_point"
 RULE_UNKNOWN_REPOSITORY = "unknown_repository"
 RULE_UNUSED_EXCLUSION = "unused_exclusion"
 RULE_UNUSED_DATACENTER_WAIVER = "unused_datacenter_waiver"
+RULE_FUTURE_RESTORE_POINT = "future_restore_point"
+RULE_NO_VM_EVALUATED = "no_vm_evaluated"
+# A violation when the service lists no VM in a datacenter that is not waived (an empty listing is never taken
+# as proof that there is nothing to lose); a warning when every datacenter is waived.
 RULE_NO_VMS = "no_vms"
+# Always a violation: every Managed Bare Metal has at least one datacenter, so an empty list is not evidence.
+RULE_NO_DATACENTER = "no_datacenter"
 
 VIOLATION_RULES = (
     RULE_DATACENTER_BACKUP_DISABLED,
@@ -66,6 +72,8 @@ VIOLATION_RULES = (
     RULE_STALE_RESTORE_POINT,
     RULE_TOO_FEW_RESTORE_POINTS,
     RULE_REPLICATION_OUT_OF_SYNC,
+    RULE_NO_VMS,
+    RULE_NO_DATACENTER,
 )
 
 WAIVER_EXCLUSION = "exclusion"
@@ -78,6 +86,13 @@ BACKUP_ENABLED_STATES = ("enabled",)
 # Replication settings that mean "this repository is not replicated" (syncStatus is then not meaningful).
 NOT_REPLICATED = (None, False, "", "none", "disabled", "false", "no")
 SYNC_OK = "ok"
+# Sync statuses that report a replication problem whatever the repository's replication setting says.
+SYNC_BAD = ("out-of-sync", "sync-required")
+# A restore point dated later than the API's clock plus this many seconds is not counted (clock skew between
+# the backup system and the API is tolerated up to this much; beyond it the date is not credible).
+FUTURE_TOLERANCE_SECONDS = 600
+# Page size asked for in whole-object list mode (X-Pagination-Size).
+LIST_PAGE_SIZE = 500
 # lastResult values of a run that has not ended yet (dedicatedCloud.backup.JobStateEnum).
 IN_PROGRESS_RESULTS = ("running", "stopping")
 
@@ -111,12 +126,9 @@ def parse_time(value):
     """Parse an API date (ISO 8601, with or without offset, fraction or time part) into epoch seconds.
 
     A date without an offset is read as UTC; a date without a time part as midnight UTC. Returns None for
-    None, empty or unreadable values (callers treat None as "no evidence", never as "recent").
+    None, empty or unreadable values, numbers included: the API writes dates as text, and a number could be
+    seconds or milliseconds (callers treat None as "no evidence", never as "recent").
     """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
     if not isinstance(value, str):
         return None
     match = _ISO_RE.match(value)
@@ -150,7 +162,10 @@ def format_time(epoch):
     """Epoch seconds -> ISO 8601 UTC with a Z suffix, to the second (None stays None)."""
     if epoch is None:
         return None
-    moment = datetime.datetime.fromtimestamp(int(epoch // 1), tz=datetime.timezone.utc)
+    try:
+        moment = datetime.datetime.fromtimestamp(int(epoch // 1), tz=datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -233,6 +248,14 @@ def _sort_key_id(value):
     return (1, 0, str(value))
 
 
+def _canonical_list(value):
+    """A list whose order carries no meaning for the record, in a fixed order (by canonical JSON), so that the
+    evidence and the manifest fingerprint do not depend on the order in which the API lists it."""
+    if not isinstance(value, list):
+        return copy.deepcopy(value)
+    return sorted((copy.deepcopy(item) for item in value), key=canonical_json)
+
+
 def normalize_service(service_name, raw):
     raw = raw or {}
     return {
@@ -274,7 +297,7 @@ def normalize_vm_backup(raw):
         "last_successful_creation_time": normalize_time(raw.get("lastSuccessfulCreationTime")),
         "last_creation_time": normalize_time(raw.get("lastCreationTime")),
         "retention_time": copy.deepcopy(raw.get("retentionTime")),
-        "backup_days": copy.deepcopy(raw.get("backupDays")),
+        "backup_days": _canonical_list(raw.get("backupDays")),
         "offer_type": raw.get("offerType"),
         "backup_repository_id": _int_or_raw(raw.get("backupRepositoryId")),
         "restore_points": points,
@@ -287,8 +310,8 @@ def normalize_vm(raw):
         "name": raw.get("name"),
         "mo_ref": raw.get("moRef"),
         "power_state": raw.get("powerState"),
-        "filers": copy.deepcopy(raw.get("filers") or []),
-        "networks": copy.deepcopy(raw.get("networks") or []),
+        "filers": _canonical_list(raw.get("filers") or []),
+        "networks": _canonical_list(raw.get("networks") or []),
         "backup": normalize_vm_backup(raw.get("backup")),
     }
 
@@ -410,6 +433,7 @@ def _vm_findings(datacenter, vm, policy, now):
     sound = []
     corrupted = []
     unreadable = []
+    future = []
     for point in points:
         if point.get("is_corrupted") is not False:
             # True, or unknown: a point is sound only when the API says it is not corrupted.
@@ -418,6 +442,9 @@ def _vm_findings(datacenter, vm, policy, now):
         epoch = parse_time(point.get("creation_time"))
         if epoch is None:
             unreadable.append(point)
+            continue
+        if epoch > now + FUTURE_TOLERANCE_SECONDS:
+            future.append(point)
             continue
         sound.append(epoch)
     counts["restore_points_corrupted"] = len(corrupted)
@@ -429,11 +456,16 @@ def _vm_findings(datacenter, vm, policy, now):
         ids = ", ".join(str(p.get("restore_point_id")) for p in unreadable)
         warnings.append(_finding(datacenter, vm, RULE_UNREADABLE_RESTORE_POINT,
                                  "%d restore point(s) with an unreadable creation time, not counted: %s." % (len(unreadable), ids)))
+    if future:
+        ids = ", ".join("%s (%s)" % (p.get("restore_point_id"), p.get("creation_time")) for p in future)
+        warnings.append(_finding(datacenter, vm, RULE_FUTURE_RESTORE_POINT,
+                                 "%d restore point(s) dated more than %d s after the evidence time, not counted: %s." % (
+                                     len(future), FUTURE_TOLERANCE_SECONDS, ids)))
     if not sound:
         violations.append(_finding(
             datacenter, vm, RULE_NO_RESTORE_POINT,
-            "No sound restore point (%d listed, %d corrupted or unknown, %d with unreadable dates)." % (
-                len(points), len(corrupted), len(unreadable))))
+            "No sound restore point (%d listed, %d corrupted or unknown, %d with unreadable dates, %d dated in the future)." % (
+                len(points), len(corrupted), len(unreadable), len(future))))
         return violations, warnings, counts
     newest = max(sound)
     if now - newest > policy["max_age_hours"] * 3600.0:
@@ -461,7 +493,10 @@ def _datacenter_findings(datacenter):
 
 
 def _match_datacenter_waiver(datacenter, waivers):
-    keys = {str(datacenter.get("datacenter_id")), str(datacenter.get("name"))}
+    keys = set()
+    for value in (datacenter.get("datacenter_id"), datacenter.get("name")):
+        if value is not None and not isinstance(value, bool) and str(value).strip():
+            keys.add(str(value))
     for index, waiver in enumerate(waivers):
         if waiver["datacenter"] in keys:
             return index, waiver
@@ -584,15 +619,18 @@ def evaluate_policy(evidence, policy, now):
                                          repo_id, ", ".join(names))))
     for repository in repositories:
         summary["repositories"] += 1
-        if not _is_replicated(repository):
-            continue
         status = repository.get("sync_status")
         if status == SYNC_OK:
             continue
+        # A repository that is not replicated has no meaningful sync status, unless the API reports a
+        # replication problem outright: then the setting and the status disagree, and doubt fails.
+        if not _is_replicated(repository) and status not in SYNC_BAD:
+            continue
         summary["repositories_out_of_sync"] += 1
         users = evaluated_repo_ids.get(repository.get("repository_id"), [])
-        detail = "Backup repository %s (%s) is replicated but its sync status is %r (last successful replication: %s)%s." % (
-            repository.get("repository_id"), repository.get("repository_name"), status,
+        detail = "Backup repository %s (%s) %s sync status %r (last successful replication: %s)%s." % (
+            repository.get("repository_id"), repository.get("repository_name"),
+            "is replicated but its" if _is_replicated(repository) else "says it is not replicated, yet reports the", status,
             repository.get("last_successful_replication_date") or "never",
             "; used by %d VM(s)" % len(users) if users else "")
         finding = _finding(None, None, RULE_REPLICATION_OUT_OF_SYNC, detail)
@@ -609,8 +647,22 @@ def evaluate_policy(evidence, policy, now):
         if index not in used_waivers:
             warnings.append(_finding(None, None, RULE_UNUSED_DATACENTER_WAIVER,
                                      "Datacenter waiver %r matched no datacenter (by name or id)." % waiver["datacenter"]))
-    if summary["vms"] == 0:
-        warnings.append(_finding(None, None, RULE_NO_VMS, "The service has no VM: there is nothing to back up."))
+    if summary["datacenters"] == 0:
+        violations.append(_finding(None, None, RULE_NO_DATACENTER,
+                                   "The API lists no datacenter for the service; a Managed Bare Metal has at least one, "
+                                   "so the evidence cannot be complete."))
+    elif summary["vms"] == 0:
+        if summary["datacenters_waived"] == summary["datacenters"]:
+            warnings.append(_finding(None, None, RULE_NO_VMS,
+                                     "The service lists no VM, and every datacenter is waived with a reason."))
+        else:
+            violations.append(_finding(None, None, RULE_NO_VMS,
+                                       "The service lists no VM. An empty listing is not proof that there is nothing to "
+                                       "lose: if the service is really empty, waive its datacenter(s) in "
+                                       "datacenter_waivers with a reason."))
+    elif summary["vms_evaluated"] == 0:
+        warnings.append(_finding(None, None, RULE_NO_VM_EVALUATED,
+                                 "No VM was checked: all %d VM(s) are excluded or skipped." % summary["vms"]))
 
     summary["violations"] = len(violations)
     summary["warnings"] = len(warnings)
@@ -685,11 +737,65 @@ def build_manifest(evidence, verdict, policy, evidence_time):
 # Gathering (the only part that uses the client)
 # ----------------------------------------------------------------------------------------------------------
 
+def _duplicate_ids(objects, item_key):
+    """The ids that occur more than once in a list of objects (objects without the id are not counted)."""
+    seen = set()
+    duplicates = set()
+    for obj in objects:
+        value = obj.get(item_key) if isinstance(obj, dict) else None
+        if value is None:
+            continue
+        key = str(value)
+        if key in seen:
+            duplicates.add(key)
+        seen.add(key)
+    return sorted(duplicates)
+
+
+def _id_set(values):
+    return set(str(value) for value in values)
+
+
+def _check_objects(client, objects, path, list_template):
+    if not isinstance(objects, list) or not all(isinstance(obj, dict) for obj in objects):
+        raise OvhApiError("The API returned something else than a list of objects for %s" % path,
+                          error_code="INVALID_RESPONSE", method="GET", path=path, route=list_template,
+                          query_id=getattr(client, "last_query_id", None))
+    return objects
+
+
 def list_objects(client, list_template, item_template, item_key, expansion=True, concurrency=4, **path_params):
     """Whole objects of a list route: the client's list expansion (falls back to one GET per id by itself),
-    or straight to one GET per id when expansion is off."""
-    return client.list_objects(list_template, item_template, item_key, concurrency=concurrency, expand=expansion,
-                               **path_params)
+    or straight to one GET per id when expansion is off.
+
+    Whole objects are trusted only when their ids are exactly the ids of the plain list (one more call per
+    list, whatever its length): a cached, truncated or repeated page (an API that ignores the page number
+    repeats page 1 and the count still adds up) would otherwise hide a VM from the gate. When they differ, the
+    list is read again one object at a time. A list whose ids repeat even then cannot be read (fail closed).
+    """
+    path = list_template.format(**path_params)
+    objects = _check_objects(client, client.list_objects(list_template, item_template, item_key, concurrency=concurrency,
+                                                         expand=expansion, page_size=LIST_PAGE_SIZE, **path_params),
+                             path, list_template)
+    if expansion:
+        ids = client.get(list_template, **path_params)
+        if not isinstance(ids, list) or not all(isinstance(i, (int, str)) and not isinstance(i, bool) for i in ids):
+            raise OvhApiError("The API returned something else than a list of ids for %s" % path,
+                              error_code="INVALID_RESPONSE", method="GET", path=path, route=list_template,
+                              query_id=getattr(client, "last_query_id", None))
+        seen = [obj.get(item_key) for obj in objects]
+        if _duplicate_ids(objects, item_key) or len(seen) != len(ids) or _id_set(seen) != _id_set(ids):
+            objects = _check_objects(client, client.list_objects(list_template, item_template, item_key, concurrency=concurrency,
+                                                                 expand=False, page_size=LIST_PAGE_SIZE, **path_params),
+                                     path, list_template)
+    duplicates = _duplicate_ids(objects, item_key)
+    if duplicates:
+        raise OvhApiError("The API listed %s %s more than once in %s, so the list cannot be trusted to be complete" % (
+            item_key, ", ".join(duplicates), path),
+            error_code="INVALID_RESPONSE", method="GET", path=path, route=list_template,
+            query_id=getattr(client, "last_query_id", None),
+            hint="Run again later; if it persists, quote the query id to OVHcloud support")
+    return objects
 
 
 def gather_evidence(client, service_name, expansion=True, concurrency=4):

@@ -80,8 +80,11 @@ options:
     suboptions:
       pattern:
         description:
-          - A shell-style pattern (Python C(fnmatch), case-sensitive) matched against the VM name, for example
+          - A shell-style pattern (Python C(fnmatch.fnmatchcase)) matched against the whole VM name, for example
             V(tmp-*).
+          - Case-sensitive on every platform, and not stripped (V(tmp-*) does not match C(TMP-1)). C(*) matches any
+            characters (dots and slashes included), C(?) one character, C([seq]) and C([!seq]) one character in or
+            not in the set; write C([[]) for a literal C([). A pattern without wildcards matches one exact name.
         type: str
         required: true
       reason:
@@ -94,7 +97,8 @@ options:
       - Datacenters not to check. Use it for a datacenter without the managed backup option whose data needs no
         backup. A waived datacenter's VMs are not checked either.
       - Each waiver needs a reason, returned in RV(waivers) and recorded in the manifest with the violations it
-        waived. A waiver that matches no datacenter is reported in RV(policy_warnings).
+        waived. A waiver that matches no datacenter waives nothing and is reported in RV(policy_warnings).
+      - A service that lists no VM at all fails the policy (rule V(no_vms)) unless all its datacenters are waived.
     type: list
     elements: dict
     default: []
@@ -102,6 +106,7 @@ options:
       datacenter:
         description:
           - The datacenter's name, or its numeric ID written as a string (for example V('1234')).
+          - Compared exactly (case-sensitive, no patterns) with the name and the ID; surrounding spaces are ignored.
         type: str
         required: true
       reason:
@@ -112,7 +117,8 @@ options:
   replication_out_of_sync:
     description:
       - What a replicated backup repository whose sync status is not C(ok) (C(out-of-sync), C(sync-required),
-        C(unknown)) does to the verdict.
+        C(unknown)) does to the verdict. A repository whose sync status is C(out-of-sync) or C(sync-required) counts
+        even when its replication setting says it is not replicated.
       - V(fail) makes it a violation, V(warn) lists it in RV(policy_warnings) only.
     type: str
     choices: [fail, warn]
@@ -126,6 +132,8 @@ options:
       - V(never) always reads the list of IDs, then one call per object, with at most O(api_concurrency) calls in
         flight.
       - The evidence and the verdict are the same in both modes.
+      - A list in which an object appears twice (for example an API that repeats the first page) is read again one
+        object at a time; if the IDs still repeat, the module fails rather than miss a VM.
     type: str
     choices: [auto, never]
     default: auto
@@ -140,23 +148,33 @@ notes:
     option is missing or not C(enabled)), V(no_backup) (the VM has no backup job or the job is not C(enabled)),
     V(last_result) (the last run did not end in V(success), or V(warning) when allowed), V(no_restore_point) (no
     sound restore point), V(stale_restore_point) (the newest sound restore point is older than O(max_age_hours)),
-    V(too_few_restore_points) (fewer sound restore points than O(min_restore_points)), V(replication_out_of_sync)."
+    V(too_few_restore_points) (fewer sound restore points than O(min_restore_points)), V(replication_out_of_sync),
+    V(no_vms) (the service lists no VM and not all its datacenters are waived: an empty listing is not proof that
+    nothing will be lost), V(no_datacenter) (the service lists no datacenter, so the evidence cannot be complete)."
   - "Warnings (RV(policy_warnings[].rule)) never fail the policy: V(corrupted_restore_points), V(unreadable_restore_point),
     V(last_result) (a warning result allowed by O(allow_warning)), V(replication_out_of_sync) (with
     O(replication_out_of_sync=warn)), V(unknown_repository), V(unused_exclusion), V(unused_datacenter_waiver),
-    V(no_vms)."
+    V(future_restore_point) (a restore point dated more than 10 minutes after the API's clock, not counted),
+    V(no_vm_evaluated) (every VM was excluded or skipped), V(no_vms) (no VM, every datacenter waived)."
   - A restore point counts as sound only when the API says it is not corrupted (C(isCorrupted) is V(false)) and its
-    creation time can be read. A failed last run fails the policy even when older restore points are fresh, and so
+    creation time can be read (an ISO 8601 text; a number is not read as a date) and is not in the future. Only
+    restore points count for the age; C(lastSuccessfulCreationTime) is recorded, not trusted. A failed last run fails the policy even when older restore points are fresh, and so
     does a run in progress (V(running)); check again when it has ended.
   - "Manifest and idempotent files: RV(manifest) is deterministic except RV(manifest.evidence_time).
     RV(manifest.fingerprint) is a SHA-256 of everything else (evidence, policy, verdict). To keep a manifest file
     unchanged while the evidence is unchanged, compare the fingerprint of the file already written with the new
     one and write only when they differ; the file then keeps the time its evidence was first seen."
   - The verdict depends on the time (a restore point grows older), so the fingerprint changes when the verdict or
-    its details change even if the API returns the same objects.
-  - "Calls: with O(list_expansion=auto) and an API that gives whole objects, 5 + 3 x (number of datacenters) calls
-    (C(GET /auth/time) included), whatever the number of VMs; otherwise one more call per datacenter, VM, datastore
-    and backup repository. See RV(api_calls)."
+    its details change even if the API returns the same objects. The order in which the API lists objects (VMs,
+    restore points, datastores, networks, repositories) does not change it.
+  - The manifest holds only the fields listed in RV(evidence) (picked by name from the API objects; the VM's datastores
+    and networks as the VM lists them), the policy and the verdict; no credential, token or e-mail.
+  - "Calls: with O(list_expansion=auto) and an API that gives whole objects, 8 + 5 x (number of datacenters) calls
+    (C(GET /auth/time) included, and the plain ID list of each list, against which the whole objects are checked),
+    whatever the number of VMs. With O(list_expansion=never), 5 + 3 x (number of datacenters) calls plus one per
+    datacenter, VM, datastore and backup repository; with O(list_expansion=auto) and an API that does not expand
+    lists, 8 + 5 x (number of datacenters) plus one per object. See RV(api_calls) and the collection's
+    C(docs/performance.md)."
 seealso:
   - module: ovhcloud.mbm.mbm_info
   - module: ovhcloud.mbm.mbm_termination_request

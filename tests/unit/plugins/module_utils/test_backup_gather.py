@@ -25,22 +25,34 @@ class ScriptedClient:
 
     def get(self, template, **params):
         self.calls.append(("get", template, tuple(sorted(params.items())), None, None))
-        answer = self.answers[(template, tuple(sorted(params.items())))]
+        key = (template, tuple(sorted(params.items())))
+        if key not in self.answers and key in self.lists:
+            # the plain list: the ids of the objects read one by one
+            objects = self.lists[key]
+            objects = objects[False] if isinstance(objects, dict) else objects
+            return [obj.get(ID_KEYS[template]) if isinstance(obj, dict) else obj for obj in objects]
+        answer = self.answers[key]
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    def list_objects(self, list_template, item_template, item_key, concurrency=4, expand=True, **params):
+    def list_objects(self, list_template, item_template, item_key, concurrency=4, expand=True, page_size=500, **params):
         self.calls.append(("list", list_template, tuple(sorted(params.items())), expand, concurrency))
         assert item_template.startswith(list_template + "/{")
         assert item_template.endswith("{%s}" % item_key)
-        return self.lists[(list_template, tuple(sorted(params.items())))]
+        assert page_size == backup.LIST_PAGE_SIZE
+        answer = self.lists[(list_template, tuple(sorted(params.items())))]
+        if isinstance(answer, dict):  # {True: objects when expanded, False: objects read one by one}
+            answer = answer[expand]
+        return answer
 
     def now(self):
         return NOW
 
 
 SN = (("serviceName", "pcc-1"),)
+ID_KEYS = {backup.ROUTE_DATACENTERS: "datacenterId", backup.ROUTE_VMS: "vmId", backup.ROUTE_DC_FILERS: "filerId",
+           backup.ROUTE_FILERS: "filerId", backup.ROUTE_REPOSITORIES: "repositoryId"}
 
 
 def dc_key(dc_id):
@@ -116,3 +128,82 @@ def test_verdict_message():
     failed = backup.run(scripted(), "pcc-1", backup.normalize_policy({"max_age_hours": 1}))
     assert "FAILED" in backup.verdict_message("pcc-1", failed)
     assert "stale_restore_point" in backup.verdict_message("pcc-1", failed)
+
+
+def vm_object(vm_id, name):
+    return {"vmId": vm_id, "name": name, "powerState": "poweredOn",
+            "backup": {"state": "enabled", "lastResult": "success", "backupRepositoryId": 1,
+                       "restorePoints": [{"restorePointId": vm_id, "creationTime": "2026-11-26T10:00:00Z", "isCorrupted": False}]}}
+
+
+def test_repeated_objects_in_expanded_list_are_read_again_one_by_one():
+    """An API that ignores X-Pagination-Number repeats page 1: the count adds up, VMs are missing."""
+    client = scripted()
+    complete = [vm_object(7, "web"), vm_object(8, "db"), vm_object(9, "app")]
+    client.lists[(backup.ROUTE_VMS, dc_key(1))] = {True: [complete[0], complete[1], complete[0]], False: complete}
+    evidence = backup.gather_evidence(client, "pcc-1", expansion=True)
+    assert [vm["name"] for vm in evidence["datacenters"][0]["vms"]] == ["app", "db", "web"]
+    vm_lists = [call[3] for call in client.calls if call[0] == "list" and call[1] == backup.ROUTE_VMS]
+    assert vm_lists == [True, False]
+
+
+@pytest.mark.parametrize("expansion", [True, False])
+def test_repeated_ids_that_persist_fail_closed(expansion):
+    client = scripted()
+    client.lists[(backup.ROUTE_VMS, dc_key(1))] = [vm_object(7, "web"), vm_object(7, "web")]
+    with pytest.raises(OvhApiError) as info:
+        backup.gather_evidence(client, "pcc-1", expansion=expansion)
+    assert info.value.error_code == "INVALID_RESPONSE"
+    assert "vmId 7" in str(info.value)
+    assert info.value.path == "/dedicatedCloud/pcc-1/datacenter/1/vm"
+
+
+def test_repeated_datacenters_fail_closed():
+    client = scripted(datacenters={True: [{"datacenterId": 1, "name": "dc1"}] * 2, False: [{"datacenterId": 1, "name": "dc1"}] * 2})
+    with pytest.raises(OvhApiError):
+        backup.gather_evidence(client, "pcc-1")
+
+
+def test_a_list_of_something_else_than_objects_fails_closed():
+    client = scripted()
+    client.lists[(backup.ROUTE_VMS, dc_key(1))] = [7, 8]
+    with pytest.raises(OvhApiError) as info:
+        backup.gather_evidence(client, "pcc-1")
+    assert info.value.error_code == "INVALID_RESPONSE"
+
+
+def test_run_with_no_datacenter_is_a_failed_verdict():
+    result = backup.run(scripted(datacenters=[]), "pcc-1", backup.normalize_policy({}))
+    assert result["passed"] is False
+    assert [v["rule"] for v in result["violations"]] == ["no_datacenter"]
+
+
+@pytest.mark.parametrize("expanded_ids", [[7, 8], [7, 8, 10], [7, 8, 9, 10]])
+def test_expanded_list_that_differs_from_the_id_list_is_read_one_by_one(expanded_ids):
+    """A stale cache or a short total: the whole objects are not the objects of the id list."""
+    client = scripted()
+    complete = [vm_object(7, "web"), vm_object(8, "db"), vm_object(9, "app")]
+    client.lists[(backup.ROUTE_VMS, dc_key(1))] = {True: [vm_object(i, "vm-%d" % i) for i in expanded_ids], False: complete}
+    evidence = backup.gather_evidence(client, "pcc-1", expansion=True)
+    assert [vm["vm_id"] for vm in evidence["datacenters"][0]["vms"]] == [9, 8, 7]
+    assert [call[3] for call in client.calls if call[0] == "list" and call[1] == backup.ROUTE_VMS] == [True, False]
+
+
+def test_matching_expanded_list_is_used_as_is_with_one_id_list_call():
+    client = scripted()
+    backup.gather_evidence(client, "pcc-1", expansion=True)
+    lists = [call for call in client.calls if call[0] == "list"]
+    plain = [call for call in client.calls if call[0] == "get" and call[1] in ID_KEYS]
+    assert all(call[3] is True for call in lists)
+    assert sorted(call[1] for call in plain) == sorted(call[1] for call in lists)
+    client = scripted()
+    backup.gather_evidence(client, "pcc-1", expansion=False)
+    assert not [call for call in client.calls if call[0] == "get" and call[1] in ID_KEYS]
+
+
+def test_an_id_list_that_is_not_a_list_of_ids_fails_closed():
+    client = scripted()
+    client.answers[(backup.ROUTE_VMS, dc_key(1))] = {"vmId": 7}
+    with pytest.raises(OvhApiError) as info:
+        backup.gather_evidence(client, "pcc-1", expansion=True)
+    assert info.value.error_code == "INVALID_RESPONSE"

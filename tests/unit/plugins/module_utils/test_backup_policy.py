@@ -83,13 +83,16 @@ def test_parse_time_formats(value, expected):
     assert backup.format_time(backup.parse_time(value)) == expected
 
 
-@pytest.mark.parametrize("value", [None, "", "yesterday", "2026-13-01T00:00:00Z", "2026-11-26T12:00:00+25:00", True, {}])
+@pytest.mark.parametrize("value", [None, "", "yesterday", "2026-13-01T00:00:00Z", "2026-11-26T12:00:00+25:00", True, {},
+                                   1795694400, 1795694400000.0, "2026-11-26T24:00:00Z", "2026-02-30"])
 def test_parse_time_unreadable_is_none(value):
     assert backup.parse_time(value) is None
 
 
 def test_normalize_time_keeps_unreadable_values():
     assert backup.normalize_time("soon") == "soon"
+    assert backup.normalize_time(1795694400000) == 1795694400000
+    assert backup.format_time(10 ** 15) is None
     assert backup.normalize_time(None) is None
     assert backup.normalize_time("2026-11-26T13:00:00+01:00") == "2026-11-26T12:00:00Z"
 
@@ -331,10 +334,22 @@ def test_replication_not_ok_statuses_fail_closed(status):
 
 
 @pytest.mark.parametrize("replication", [False, None, "disabled"])
-def test_repository_without_replication_is_not_checked(replication):
-    repos = [{"repositoryId": 1, "repositoryName": "repo-1", "replication": replication, "syncStatus": "out-of-sync"}]
+@pytest.mark.parametrize("status", ["unknown", None])
+def test_repository_without_replication_is_not_checked(replication, status):
+    repos = [{"repositoryId": 1, "repositoryName": "repo-1", "replication": replication, "syncStatus": status}]
     ev = evidence([datacenter(1, "dc1", [vm(1, "web-1")])], repos)
     assert backup.evaluate_policy(ev, policy(), NOW)["passed"] is True
+
+
+@pytest.mark.parametrize("replication", [False, None, "disabled"])
+@pytest.mark.parametrize("status", ["out-of-sync", "sync-required"])
+def test_reported_replication_problem_fails_whatever_the_setting(replication, status):
+    """The API says the repository is out of sync while its replication setting says it is not replicated:
+    the two disagree, and a gate in doubt does not pass."""
+    repos = [{"repositoryId": 1, "repositoryName": "repo-1", "replication": replication, "syncStatus": status}]
+    ev = evidence([datacenter(1, "dc1", [vm(1, "web-1")])], repos)
+    assert rules(backup.evaluate_policy(ev, policy(), NOW)) == [(None, None, "replication_out_of_sync")]
+    assert backup.evaluate_policy(ev, policy(replication_out_of_sync="warn"), NOW)["passed"] is True
 
 
 def test_unknown_repository_is_warned():
@@ -344,10 +359,38 @@ def test_unknown_repository_is_warned():
     assert warning_rules(result) == [(None, "unknown_repository")]
 
 
-def test_empty_service_passes_with_a_warning():
+def test_service_without_datacenter_fails():
     result = backup.evaluate_policy(evidence([], []), policy(), NOW)
+    assert result["passed"] is False
+    assert rules(result) == [(None, None, "no_datacenter")]
+
+
+def test_service_without_vm_fails_unless_its_datacenters_are_waived():
+    ev = evidence([datacenter(1, "dc1", []), datacenter(2, "dc2", [])])
+    result = backup.evaluate_policy(ev, policy(), NOW)
+    assert result["passed"] is False
+    assert rules(result) == [(None, None, "no_vms")]
+    assert "datacenter_waivers" in result["violations"][0]["detail"]
+    one_waived = backup.evaluate_policy(ev, policy(datacenter_waivers=[{"datacenter": "dc1", "reason": "empty"}]), NOW)
+    assert rules(one_waived) == [(None, None, "no_vms")]
+    both = policy(datacenter_waivers=[{"datacenter": "dc1", "reason": "empty"}, {"datacenter": "2", "reason": "empty"}])
+    waived = backup.evaluate_policy(ev, both, NOW)
+    assert waived["passed"] is True
+    assert warning_rules(waived) == [(None, "no_vms")]
+    assert [w["kind"] for w in waived["waivers"]] == ["datacenter_waiver", "datacenter_waiver"]
+
+
+def test_empty_datacenter_next_to_others_is_not_a_violation():
+    ev = evidence([datacenter(1, "dc1", [vm(1, "web-1")]), datacenter(2, "dc2", [])])
+    assert backup.evaluate_policy(ev, policy(), NOW)["passed"] is True
+
+
+def test_every_vm_excluded_passes_with_a_warning():
+    ev = evidence([datacenter(1, "dc1", [vm(1, "tmp-1", no_backup=True), vm(2, "tmp-2", power="poweredOff", no_backup=True)])])
+    result = backup.evaluate_policy(ev, policy(exclusions=[{"pattern": "tmp-1", "reason": "scratch"}], include_powered_off=False), NOW)
     assert result["passed"] is True
-    assert warning_rules(result) == [(None, "no_vms")]
+    assert warning_rules(result) == [(None, "no_vm_evaluated")]
+    assert sorted(w["kind"] for w in result["waivers"]) == ["exclusion", "powered_off"]
 
 
 # ------------------------------------------------------------------------------------------------ evidence
@@ -428,3 +471,131 @@ def test_manifest_does_not_share_state_with_evidence():
     manifest = manifest_for(ev)
     manifest["datacenters"][0]["vms"].clear()
     assert len(ev["datacenters"][0]["vms"]) == 2
+
+
+# ------------------------------------------------------------------------------------------------ review additions
+
+@pytest.mark.parametrize("state", ["disabled", "disabling", "enabling", "error", "migrating", "removing", None, "Enabled"])
+def test_vm_backup_states_other_than_enabled_fail(state):
+    ev = evidence([datacenter(1, "dc1", [vm(1, "web-1", state=state)])])
+    result = backup.evaluate_policy(ev, policy(), NOW)
+    assert rules(result) == [("dc1", "web-1", "no_backup")]
+    assert repr(state) in result["violations"][0]["detail"]
+
+
+@pytest.mark.parametrize("last_result", ["running", "stopping", "stopped", "unknown", "failed", None, "SUCCESS"])
+def test_last_results_other_than_success_fail_even_with_fresh_points(last_result):
+    ev = evidence([datacenter(1, "dc1", [vm(1, "web-1", last_result=last_result, points=[point(1, 1), point(2, 2)])])])
+    assert rules(backup.evaluate_policy(ev, policy(allow_warning=True), NOW)) == [("dc1", "web-1", "last_result")]
+
+
+def test_restore_point_dated_in_the_future_is_not_counted():
+    ev = evidence([datacenter(1, "dc1", [vm(1, "web-1", points=[point(1, -3), point(2, 30)])])])
+    result = backup.evaluate_policy(ev, policy(), NOW)
+    assert rules(result) == [("dc1", "web-1", "stale_restore_point")]
+    assert warning_rules(result) == [("web-1", "future_restore_point")]
+    only_future = evidence([datacenter(1, "dc1", [vm(1, "web-1", points=[point(1, -3)])])])
+    assert rules(backup.evaluate_policy(only_future, policy(), NOW)) == [("dc1", "web-1", "no_restore_point")]
+
+
+def test_small_clock_skew_is_tolerated():
+    skew = backup.FUTURE_TOLERANCE_SECONDS / 3600.0
+    ev = evidence([datacenter(1, "dc1", [vm(1, "web-1", points=[point(1, -skew)])])])
+    assert backup.evaluate_policy(ev, policy(), NOW)["passed"] is True
+    beyond = evidence([datacenter(1, "dc1", [vm(1, "web-1", points=[point(1, -skew - 1 / 3600.0)])])])
+    assert backup.evaluate_policy(beyond, policy(), NOW)["passed"] is False
+
+
+def test_epoch_in_milliseconds_is_not_fresh():
+    raw = point(1, 1)
+    raw["creationTime"] = int(NOW * 1000)
+    ev = evidence([datacenter(1, "dc1", [vm(1, "web-1", points=[raw])])])
+    assert rules(backup.evaluate_policy(ev, policy(), NOW)) == [("dc1", "web-1", "no_restore_point")]
+
+
+def test_only_restore_points_count_not_last_successful_creation_time():
+    raw = vm(1, "web-1", points=[point(1, 30)])
+    raw["backup"]["lastSuccessfulCreationTime"] = iso(1)
+    ev = evidence([datacenter(1, "dc1", [raw])])
+    assert rules(backup.evaluate_policy(ev, policy(), NOW)) == [("dc1", "web-1", "stale_restore_point")]
+
+
+@pytest.mark.parametrize("pattern, name, excluded", [
+    ("tmp-?", "tmp-1", True),
+    ("tmp-?", "tmp-12", False),
+    ("tmp-[0-9]*", "tmp-7.example", True),
+    ("tmp-[!0-9]*", "tmp-7", False),
+    ("*", "anything.at/all", True),
+    ("web", "web-1", False),
+    ("web-1", "web-1", True),
+    ("Web-1", "web-1", False),
+    (" web-1", "web-1", False),
+    ("[[]lab]-*", "[lab]-1", True),
+])
+def test_exclusion_patterns_are_case_sensitive_fnmatch_on_the_whole_name(pattern, name, excluded):
+    ev = evidence([datacenter(1, "dc1", [vm(1, name, no_backup=True)])])
+    result = backup.evaluate_policy(ev, policy(exclusions=[{"pattern": pattern, "reason": "r"}]), NOW)
+    assert result["passed"] is excluded
+    assert ("unused_exclusion" in [w["rule"] for w in result["warnings"]]) is not excluded
+
+
+def test_datacenter_waiver_for_an_unknown_datacenter_waives_nothing():
+    ev = evidence([datacenter(1, "dc1", [vm(1, "web-1")], no_backup_option=True)])
+    result = backup.evaluate_policy(ev, policy(datacenter_waivers=[{"datacenter": "dc-typo", "reason": "r"}]), NOW)
+    assert rules(result) == [("dc1", None, "datacenter_backup_disabled")]
+    assert warning_rules(result) == [(None, "unused_datacenter_waiver")]
+    assert result["waivers"] == []
+
+
+@pytest.mark.parametrize("key", ["None", "DC1", "dc", "01"])
+def test_datacenter_waiver_matches_exactly(key):
+    raw = backup.normalize_datacenter({"datacenterId": 1, "name": None}, None, [vm(1, "web-1")], [])
+    named = datacenter(1, "dc1", [vm(1, "web-1")], no_backup_option=True)
+    for dc in (raw, named):
+        result = backup.evaluate_policy(evidence([dc]), policy(datacenter_waivers=[{"datacenter": key, "reason": "r"}]), NOW)
+        assert result["passed"] is False
+        assert result["waivers"] == []
+
+
+def test_evidence_does_not_depend_on_the_order_of_lists_inside_a_vm():
+    first = vm(1, "web-1")
+    first["filers"] = [{"name": "ds-2"}, {"name": "ds-1"}]
+    first["networks"] = [{"name": "b"}, {"name": "a"}]
+    first["backup"]["backupDays"] = ["Tuesday", "Monday"]
+    second = copy.deepcopy(first)
+    second["filers"].reverse()
+    second["networks"].reverse()
+    second["backup"]["backupDays"].reverse()
+    second["backup"]["restorePoints"].reverse()
+    assert manifest_for(evidence([datacenter(1, "dc1", [first])]))["fingerprint"] == \
+        manifest_for(evidence([datacenter(1, "dc1", [second])]))["fingerprint"]
+    repos = [{"repositoryId": 2, "repositoryName": "b", "replication": False}, {"repositoryId": 1, "repositoryName": "a", "replication": False}]
+    assert evidence([], repos) == evidence([], list(reversed(repos)))
+
+
+SECRET_WORDS = ("token", "password", "secret", "consumer", "application_key", "credential")
+
+
+def test_manifest_holds_only_the_listed_facts():
+    """A VM or repository object with extra (possibly secret) fields: none of them reaches the manifest."""
+    raw = vm(1, "web-1")
+    raw["password"] = "hunter2"
+    raw["backup"]["encryptionKey"] = "k-123"
+    raw["backup"]["restorePoints"][0]["token"] = "t-123"
+    repos = [{"repositoryId": 1, "repositoryName": "repo-1", "replication": False, "accessKey": "ak-123"}]
+    manifest = manifest_for(evidence([datacenter(1, "dc1", [raw])], repos))
+    text = backup.canonical_json(manifest)
+    for value in ("hunter2", "k-123", "t-123", "ak-123"):
+        assert value not in text
+    keys = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                keys.add(key.lower())
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(manifest)
+    assert not [key for key in keys if any(word in key for word in SECRET_WORDS)]

@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup, _client
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup import manifest_fingerprint, parse_time
 from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_backup_info
 from ansible_collections.ovhcloud.mbm.tests.simulator import Simulator, credentials
@@ -20,6 +21,7 @@ NOW = "2026-11-26T10:00:00Z"
 SERVICE = "pcc-198-51-100-7"
 AK, AS, CK = "bk-app-key", "bk-app-secret-0123456789", "bk-consumer-key-0123456789"
 LIMITED_CK = "bk-limited-consumer-key"
+VM_ROUTE = "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm/{vmId}"
 
 
 def good_vm(name, hours=(2, 26, 50), **extra):
@@ -219,7 +221,8 @@ def test_expanded_calls_do_not_grow_with_vms(sim_with, tmp_path):
     assert large["api_calls"]["total"] == small["api_calls"]["total"]
     flat = run_module(mbm_backup_info, args_for(sim_with(fixture(vms=60)), tmp_path, list_expansion="never", api_concurrency=8))
     assert flat["evidence"] == large["evidence"]
-    assert flat["api_calls"]["total"] >= large["api_calls"]["total"] + 61
+    assert flat["api_calls"]["by_route"][VM_ROUTE] == 61
+    assert flat["api_calls"]["total"] > large["api_calls"]["total"]
 
 
 def test_ages_follow_the_api_clock(sim_with, tmp_path):
@@ -344,3 +347,53 @@ def test_unit_fixture_verdicts(sim, api_args):
     assert expired["failure"]["status"] == 460
     iam = run(credentials.IAM_SERVICE, consumer_key=credentials.CK_IAM)
     assert iam["failed"] is False and iam["passed"] is True
+
+
+# ------------------------------------------------------------------------------------------------ paging (review additions)
+
+def test_several_pages_give_the_same_evidence(sim_with, tmp_path, monkeypatch):
+    sim = sim_with(fixture(vms=5))
+    reference = run_module(mbm_backup_info, args_for(sim, tmp_path, list_expansion="never"))
+    monkeypatch.setattr(_backup, "LIST_PAGE_SIZE", 2)
+    sim.reset_calls()
+    paged = run_module(mbm_backup_info, args_for(sim, tmp_path))
+    assert paged["failed"] is False, paged.get("msg")
+    assert paged["summary"]["vms"] == 6
+    assert paged["evidence"] == reference["evidence"]
+    assert paged["manifest"]["fingerprint"] == reference["manifest"]["fingerprint"]
+    # pages of 2: 3 for dc-main's 5 VMs, 1 for dc-second's VM, and the plain id list of each datacenter
+    assert paged["api_calls"]["by_route"]["GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm"] == 3 + 1 + 2
+    assert VM_ROUTE not in paged["api_calls"]["by_route"]
+
+
+def test_an_api_that_repeats_the_first_page_never_hides_a_vm(sim_with, tmp_path, monkeypatch):
+    """Whole-object pages that ignore X-Pagination-Number: the total adds up with repeated VMs. The module
+    reads the list again one VM at a time instead of dropping the VMs it never saw."""
+    sim = sim_with(fixture(vms=5))
+    reference = run_module(mbm_backup_info, args_for(sim, tmp_path, list_expansion="never"))
+    monkeypatch.setattr(_backup, "LIST_PAGE_SIZE", 2)
+    original = _client.OvhClient._request
+
+    def first_page_only(self, *args, **kwargs):
+        headers = kwargs.get("headers")
+        if headers and "X-Pagination-Number" in headers:
+            kwargs["headers"] = dict(headers, **{"X-Pagination-Number": "1"})
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(_client.OvhClient, "_request", first_page_only)
+    stuck = run_module(mbm_backup_info, args_for(sim, tmp_path))
+    assert stuck["failed"] is False, stuck.get("msg")
+    assert stuck["summary"]["vms"] == 6
+    assert stuck["evidence"] == reference["evidence"]
+    assert stuck["api_calls"]["by_route"][VM_ROUTE] == 5
+
+
+def test_a_service_without_vm_fails_unless_waived(sim_with, tmp_path):
+    sim = sim_with(fixture(datacenters=[{"name": "dc-empty", "backup": {"state": "enabled"}, "vms": []}]))
+    result = run_module(mbm_backup_info, args_for(sim, tmp_path))
+    assert result["failed"] is False, result.get("msg")
+    assert result["passed"] is False
+    assert [v["rule"] for v in result["violations"]] == ["no_vms"]
+    waived = run_module(mbm_backup_info, args_for(sim, tmp_path, datacenter_waivers=[{"datacenter": "dc-empty", "reason": "emptied, CHG-1"}]))
+    assert waived["passed"] is True
+    assert [w["rule"] for w in waived["policy_warnings"]] == ["no_vms"]
