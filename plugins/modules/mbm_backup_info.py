@@ -158,7 +158,8 @@ notes:
     V(no_vm_evaluated) (every VM was excluded or skipped), V(no_vms) (no VM, every datacenter waived)."
   - A restore point counts as sound only when the API says it is not corrupted (C(isCorrupted) is V(false)) and its
     creation time can be read (an ISO 8601 text; a number is not read as a date) and is not in the future. Only
-    restore points count for the age; C(lastSuccessfulCreationTime) is recorded, not trusted. A failed last run fails the policy even when older restore points are fresh, and so
+    restore points count for the age; C(lastSuccessfulCreationTime) is recorded, not trusted.
+    A failed last run fails the policy even when older restore points are fresh, and so
     does a run in progress (V(running)); check again when it has ended.
   - "Manifest and idempotent files: RV(manifest) is deterministic except RV(manifest.evidence_time).
     RV(manifest.fingerprint) is a SHA-256 of everything else (evidence, policy, verdict). To keep a manifest file
