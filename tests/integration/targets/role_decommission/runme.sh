@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026 ovhcloud.mbm contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The decommission role and its playbooks against the simulator (fleet: files/fixture.json).
+# Every scenario starts a fresh simulator and asserts on its call counts, its state and e-mails, and on the
+# report and audit log the role writes.
+
+set -eu
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+# shellcheck source=../setup_simulator/simulator.sh
+source ../setup_simulator/simulator.sh
+
+HERE="$(pwd)"
+CHECK=("${SIM_PYTHON}" "${HERE}/files/check.py")
+WORK="$(mktemp -d)"
+cleanup() {
+    stop_simulator
+    rm -rf "${WORK}"
+}
+trap cleanup EXIT
+
+export ANSIBLE_HOST_KEY_CHECKING=False
+export ANSIBLE_RETRY_FILES_ENABLED=False
+
+POST_TERMINATE="POST /dedicatedCloud/{serviceName}/terminate"
+POST_CONFIRM="POST /dedicatedCloud/{serviceName}/confirmTermination"
+PUT_INFOS="PUT /dedicatedCloud/{serviceName}/serviceInfos"
+
+# scenario NAME: fresh simulator and output directory
+scenario() {
+    echo "=== scenario: $1"
+    OUT="${WORK}/$1"
+    mkdir -p "${OUT}"
+    start_simulator "${HERE}/files/fixture.json"
+    # start_simulator replaced the EXIT trap
+    trap cleanup EXIT
+}
+
+# playbook EXPECTED_RC NAME [args]: run ansible-playbook ovhcloud.mbm.NAME on both inventories (one merged report)
+playbook() {
+    local expected="$1" name="$2" rc=0
+    shift 2
+    ansible-playbook "ovhcloud.mbm.${name}" -i "${HERE}/files/inventory.yml" -i "${HERE}/files/extra.yml" \
+        -e "decommission_report_dir=${OUT}" -e "decommission_state_dir=${OUT}/state" "$@" >"${OUT}/last.log" 2>&1 || rc=$?
+    cat "${OUT}/last.log" >>"${OUT}/all.log"
+    if [[ "${rc}" != "${expected}" ]]; then
+        cat "${OUT}/last.log"
+        echo "ansible-playbook ovhcloud.mbm.${name} $* exited with ${rc}, expected ${expected}" >&2
+        exit 1
+    fi
+}
+
+writes() {
+    echo "$(sim_call_count "${POST_TERMINATE}") $(sim_call_count "${POST_CONFIRM}") $(sim_call_count "${PUT_INFOS}")"
+}
+
+expect_writes() {
+    local got
+    got="$(writes)"
+    if [[ "${got}" != "$1" ]]; then
+        echo "writes (terminate confirm put) are '${got}', expected '$1'" >&2
+        exit 1
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. Unapproved, look-alike-approved, non-MBM, stale-backup and unattested services are never written to, even
+#    with decommission_confirm=true; every host of the play fails or is skipped, and the report (merged from
+#    two inventories) still names every one of them.
+test_never_write() {
+    scenario never_write
+    playbook 2 decommission -e target=never_write -e decommission_confirm=true
+    expect_writes "0 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" --check-mode no \
+        pcc-192-0-2-3=held@backup_gate pcc-192-0-2-4=held@attestation pcc-192-0-2-5=skipped@approval \
+        pcc-192-0-2-60=skipped@approval pcc-192-0-2-7=held@preflight
+    sim_admin GET /emails >"${OUT}/emails.json"
+    "${CHECK[@]}" emails "${OUT}/emails.json" pcc-192-0-2-3=0 pcc-192-0-2-4=0 pcc-192-0-2-5=0 pcc-192-0-2-60=0 pcc-192-0-2-7=0
+    "${CHECK[@]}" audit "${OUT}/audit.jsonl" pcc-192-0-2-5:request:skipped pcc-192-0-2-60:confirm:skipped pcc-192-0-2-7:request:skipped
+    test -f "${OUT}/manifests/pcc-192-0-2-3.json"
+    test "$(stat -c %a "${OUT}/manifests/pcc-192-0-2-3.json")" = 600
+    test "$(stat -c %a "${OUT}/decommission-report.json")" = 600
+    grep -q 'erp-db' "${OUT}/decommission-report.md"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. A failing backup gate or a missing attestation stops that host only; the others are requested and confirmed
+#    (token from the e-mail, or from decommission_token); at -vvv no token appears in any output, report,
+#    manifest or log. A second run makes no write.
+test_gates_and_good() {
+    scenario gates_and_good
+    playbook 2 decommission -e target=gates_and_good -e decommission_confirm=true -vvv
+    expect_writes "1 2 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" \
+        pcc-192-0-2-1=confirmed@verify pcc-192-0-2-3=held@backup_gate pcc-192-0-2-4=held@attestation pcc-192-0-2-9=confirmed@verify
+    sim_admin GET /state >"${OUT}/state.json"
+    "${CHECK[@]}" removal "${OUT}/state.json" pcc-192-0-2-1=yes pcc-192-0-2-9=yes pcc-192-0-2-3=no pcc-192-0-2-4=no
+    "${CHECK[@]}" audit "${OUT}/audit.jsonl" pcc-192-0-2-1:request:written pcc-192-0-2-1:confirm:written \
+        pcc-192-0-2-9:confirm:written pcc-192-0-2-3:request:skipped
+    playbook 2 decommission -e target=gates_and_good -e decommission_confirm=true -vvv
+    expect_writes "1 2 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" \
+        pcc-192-0-2-1=nothing_to_do pcc-192-0-2-3=held@backup_gate pcc-192-0-2-4=held@attestation pcc-192-0-2-9=nothing_to_do
+    sim_admin GET /emails >"${OUT}/emails.json"
+    "${CHECK[@]}" emails "${OUT}/emails.json" pcc-192-0-2-1=1 pcc-192-0-2-9=1 pcc-192-0-2-3=0 pcc-192-0-2-4=0
+    "${CHECK[@]}" no-secret "${OUT}/emails.json" "${OUT}/all.log" "${OUT}/decommission-report.json" \
+        "${OUT}/decommission-report.md" "${OUT}/audit.jsonl" "${OUT}/manifests"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. Check mode writes nothing and never waits: the termination e-mail would take an hour, the wait timeout is
+#    15 minutes; the plan and a --check decommission end in seconds with a report marked as check mode.
+test_check_mode() {
+    scenario check_mode
+    sim_admin POST /options '{"email_delay_seconds": 3600}' >/dev/null
+    SECONDS=0
+    playbook 0 plan -e decommission_confirm=true -e decommission_wait_timeout=900
+    playbook 2 decommission --check -e decommission_confirm=true -e decommission_wait_timeout=900
+    elapsed=${SECONDS}
+    expect_writes "0 0 0"
+    test "${elapsed}" -lt 600
+    "${CHECK[@]}" report "${OUT}/plan-report.json" --check-mode yes \
+        pcc-192-0-2-1=planned pcc-192-0-2-2=planned pcc-192-0-2-3=held pcc-192-0-2-4=held pcc-192-0-2-5=skipped \
+        pcc-192-0-2-8=planned pcc-192-0-2-9=planned pcc-192-0-2-60=skipped pcc-192-0-2-7=held
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" --check-mode yes \
+        pcc-192-0-2-1=planned pcc-192-0-2-2=planned pcc-192-0-2-3=held pcc-192-0-2-4=held pcc-192-0-2-5=skipped \
+        pcc-192-0-2-8=planned pcc-192-0-2-9=planned pcc-192-0-2-60=skipped pcc-192-0-2-7=held
+    test ! -e "${OUT}/audit.jsonl"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. The pre-request hook runs under "always" (here with --tags request) after the gates, and its failure
+#    holds that host back only.
+test_hook() {
+    scenario hook
+    playbook 2 decommission -e target=pcc-192-0-2-1,pcc-192-0-2-8 -e "decommission_pre_request_tasks=${HERE}/files/hook.yml" --tags request
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-1=held@pre_request_hook pcc-192-0-2-8=requested
+    test -f "${OUT}/hook-pcc-192-0-2-1.txt"
+    test -f "${OUT}/hook-pcc-192-0-2-8.txt"
+    sim_admin GET /emails >"${OUT}/emails.json"
+    "${CHECK[@]}" emails "${OUT}/emails.json" pcc-192-0-2-1=0 pcc-192-0-2-8=1
+    grep -q 'change ticket for pcc-192-0-2-1 is not approved' "${OUT}/decommission-report.md"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 5. --tags and --skip-tags cannot skip a gate: with --tags request the gates still run (the stale host is held,
+#    the good one requested); skipping a gate's tag, or "always", holds the host instead of writing.
+test_tags() {
+    scenario tags
+    playbook 2 decommission -e target=pcc-192-0-2-1,pcc-192-0-2-3 --tags request
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-1=requested pcc-192-0-2-3=held@backup_gate
+    playbook 2 decommission -e target=pcc-192-0-2-8 --skip-tags backup_gate
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=held@gates
+    grep -q 'backup_gate did not pass' "${OUT}/decommission-report.md"
+    playbook 2 decommission -e target=pcc-192-0-2-8 --skip-tags preflight,attestation,pre_request_hook -e decommission_confirm=true
+    expect_writes "1 0 0"
+    playbook 2 decommission -e target=pcc-192-0-2-8 --skip-tags always --tags request,confirm -e decommission_confirm=true
+    expect_writes "1 0 0"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 6. Interrupted runs finish on re-run: "request today, confirm after review" (two runs), and a run killed
+#    between the request and the confirmation (its e-mail takes 20 s) that is simply run again.
+test_interrupted() {
+    scenario interrupted
+    playbook 0 decommission -e target=pcc-192-0-2-8
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=requested@verify
+    grep -q 'decommission_confirm=true' "${OUT}/decommission-report.md"
+    playbook 0 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "1 1 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=confirmed@verify
+
+    setsid ansible-playbook ovhcloud.mbm.decommission -i "${HERE}/files/inventory.yml" -i "${HERE}/files/extra.yml" \
+        -e "decommission_report_dir=${OUT}" -e "decommission_state_dir=${OUT}/state" \
+        -e target=pcc-192-0-2-2 -e decommission_confirm=true >"${OUT}/killed.log" 2>&1 &
+    victim=$!
+    tries=0
+    while [[ "$(sim_call_count "${POST_TERMINATE}")" != 2 ]]; do
+        tries=$((tries + 1))
+        if [[ ${tries} -gt 600 ]] || ! kill -0 "${victim}" 2>/dev/null; then
+            cat "${OUT}/killed.log"
+            echo "the run to interrupt never sent its request" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    kill -TERM -- "-${victim}" 2>/dev/null || true
+    wait "${victim}" 2>/dev/null || true
+    sleep 1
+    expect_writes "2 1 0"
+    playbook 0 decommission -e target=pcc-192-0-2-2 -e decommission_confirm=true
+    expect_writes "2 2 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-2=confirmed@verify
+    sim_admin GET /emails >"${OUT}/emails.json"
+    "${CHECK[@]}" emails "${OUT}/emails.json" pcc-192-0-2-2=1 pcc-192-0-2-8=1
+}
+
+# ROLE_SCENARIOS="hook tags" runs only these scenarios (default: all).
+for name in never_write gates_and_good check_mode hook tags interrupted; do
+    if [[ -z "${ROLE_SCENARIOS:-}" || " ${ROLE_SCENARIOS} " == *" ${name} "* ]]; then
+        "test_${name}"
+    fi
+done
+
+echo "role_decommission: scenarios passed"
