@@ -23,7 +23,9 @@ attributes of objects that never leave this file as data.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime
+import errno
 import hashlib
 import json
 import os
@@ -31,7 +33,12 @@ import re
 import tempfile
 import time
 
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: writes are then not serialised between runs
+    fcntl = None
 
 try:
     from zoneinfo import ZoneInfo
@@ -127,7 +134,7 @@ _AMP_RE = re.compile(r"&(?:amp|#0*38|#x0*26);", re.IGNORECASE)
 _CONFIRM_MARKER = "/billing/confirmterminate?"
 _CANCEL_MARKERS = ("resiliation", "action=cancel")
 _ISO_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$",
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$",
     re.IGNORECASE,
 )
 
@@ -140,7 +147,7 @@ class TerminationError(Exception):
     """A failure that a module reports with ``fail_json``.
 
     ``kind`` says what went wrong (not_found, expired, busy, not_mbm, token, token_expired, no_request,
-    outcome_unknown, email_timeout, billing_window, preflight, api, invalid, data_gone); ``error`` is the
+    outcome_unknown, email_timeout, billing_window, preflight, api, invalid, data_gone, locked); ``error`` is the
     ``OvhApiError`` behind it, if any (its failure dict carries the query id); ``result`` holds what the
     module still returns (e.g. the ``termination`` dict, ``writes``, ``changed``).
     """
@@ -185,7 +192,7 @@ def parse_api_time(value):
     if zone and zone.upper() != "Z":
         sign = -1 if zone[0] == "-" else 1
         digits = zone[1:].replace(":", "")
-        epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+        epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:] or 0) * 60)
     return epoch
 
 
@@ -269,26 +276,39 @@ def find_confirmation_links(body):
 
 
 class TerminationEmail(object):
-    """A termination e-mail for one service. The token is kept private: ``summary()`` is what is shown."""
+    """A termination e-mail for one service. The token is kept private: ``summary()`` is what is shown.
 
-    __slots__ = ("email_id", "date", "subject", "service_id", "_token")
+    An e-mail holding two different confirmation links for the same service is kept as ``ambiguous``: it still
+    supersedes every older e-mail (an older token is never used because a newer e-mail could not be read), but
+    its own token is never picked by the module (only a token given by the user and found in it is sent)."""
+
+    __slots__ = ("email_id", "date", "subject", "service_id", "_tokens")
 
     def __init__(self, email_id, date, subject, service_id, token):
         self.email_id = email_id
         self.date = date
         self.subject = subject
         self.service_id = service_id
-        self._token = token
+        self._tokens = tuple(token) if isinstance(token, (list, tuple)) else (token,)
 
     def __repr__(self):
         return "TerminationEmail(id=%r, date=%r, service_id=%r)" % (self.email_id, format_time(self.date), self.service_id)
+
+    @property
+    def ambiguous(self):
+        return len(self._tokens) != 1
+
+    @property
+    def _token(self):
+        """The one token of the e-mail, None when it is ambiguous (never shown: see the class docstring)."""
+        return None if self.ambiguous else self._tokens[0]
 
     @property
     def token_expires(self):
         return None if self.date is None else self.date + TOKEN_VALIDITY_SECONDS
 
     def token_matches(self, token):
-        return token == self._token
+        return token is not None and token in self._tokens
 
     def summary(self):
         return {"id": self.email_id, "date": format_time(self.date), "subject": self.subject}
@@ -297,14 +317,17 @@ class TerminationEmail(object):
 def parse_termination_email(email, service_id):
     """A ``TerminationEmail`` when the e-mail (``{id, date, subject, body}``) holds a confirmation link whose
     ``id`` is ``service_id``; else None. The subject is never used to decide: an e-mail with a matching
-    subject but no matching link is not a termination e-mail, and a generic subject with one is."""
+    subject but no matching link is not a termination e-mail, and a generic subject with one is. Two different
+    tokens for the service in one e-mail give an ``ambiguous`` one (never used on its own)."""
     if not isinstance(email, dict) or service_id is None:
         return None
-    tokens = [token for link_id, token in find_confirmation_links(email.get("body")) if link_id == int(service_id)]
-    if len(set(tokens)) != 1:
-        # none, or two different tokens for the same service in one e-mail: not trustworthy.
+    tokens = []
+    for link_id, token in find_confirmation_links(email.get("body")):
+        if link_id == int(service_id) and token not in tokens:
+            tokens.append(token)
+    if not tokens:
         return None
-    return TerminationEmail(email.get("id"), parse_api_time(email.get("date")), email.get("subject"), int(service_id), tokens[0])
+    return TerminationEmail(email.get("id"), parse_api_time(email.get("date")), email.get("subject"), int(service_id), tokens)
 
 
 def email_summary(email):
@@ -532,19 +555,33 @@ class RequestRecords(object):
         return os.path.join(self.state_dir, "termination", "%s-%s.json" % (_SAFE_NAME_RE.sub("_", service_name)[:80], digest))
 
     def load(self, service_name):
-        """The record of ``service_name`` ({} when none or unreadable)."""
+        """The record of ``service_name`` ({} when there is none).
+
+        A record that exists but cannot be read fails closed (TerminationError ``invalid``): reading it as "no
+        record" could let a second ``terminate`` be sent while the first one's e-mail is on its way."""
         if not self.state_dir:
             return {}
+        path = self.path(service_name)
         try:
-            with open(self.path(service_name), "r") as handle:
+            with open(path, "r") as handle:
                 data = json.load(handle)
-        except (IOError, OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        except (IOError, OSError) as err:
+            if not os.path.exists(path):
+                return {}
+            raise TerminationError("invalid", "The termination request record %s cannot be read (%s). Fix its permissions; nothing "
+                                   "was written." % (path, err.__class__.__name__))
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise TerminationError("invalid", "The termination request record %s is not a JSON object. Check the account's e-mails "
+                                   "and the control panel for a pending request, then move the file away; nothing was written." % path)
+        return data
 
     def save(self, service_name, record):
         if not self.state_dir:
-            return
+            # Without a record nothing prevents a second terminate after a lost answer: refuse to write to the API.
+            raise TerminationError("invalid", "state_dir is empty: the termination modules need it to record their writes. Nothing was "
+                                   "written.")
         path = self.path(service_name)
         directory = os.path.dirname(path)
         if not os.path.isdir(directory):
@@ -555,11 +592,45 @@ class RequestRecords(object):
             with os.fdopen(handle, "w") as out:
                 json.dump(record, out, indent=2, sort_keys=True)
                 out.write("\n")
+                out.flush()
+                os.fsync(out.fileno())  # the record must outlive a crash right after the POST
             os.replace(tmp, path)
         except Exception:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+
+    @contextlib.contextmanager
+    def lock(self, service_name, timeout, sleep=time.sleep, monotonic=time.monotonic):
+        """Hold an exclusive lock on the service's record while an operation reads, decides and writes.
+
+        Two runs for one service (two inventory hosts naming it, two controllers sharing a state_dir) would
+        otherwise both read "no request" and both send. The lock dies with its process, so a killed run never
+        leaves it behind. Waits at most ``timeout`` seconds for another run to finish."""
+        if not self.state_dir or fcntl is None:
+            yield
+            return
+        path = self.path(service_name)[:-len(".json")] + ".lock"
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o700)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            deadline = monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except (IOError, OSError) as err:
+                    if err.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                        raise
+                    if monotonic() >= deadline:
+                        raise TerminationError("locked", "Another run is writing for %s (lock %s held for more than %d s). Nothing was "
+                                               "written; run again when it has finished." % (service_name, path, timeout))
+                    sleep(0.5)
+            yield
+        finally:
+            os.close(handle)  # releases the lock
 
     def update(self, service_name, section, service_id=None, **values):
         """Merge ``values`` into ``record[section]`` and save; returns the whole record."""
@@ -643,7 +714,8 @@ def decide_status(facts, now, email_wait=EMAIL_WAIT_SECONDS, lookback_hours=DEFA
                     deletion_date=termination_date)
     confirm = record.get("confirm") or {}
     confirmed_at = _record_time(confirm)
-    if confirm.get("outcome") == "accepted" and confirmed_at is not None and -CLOCK_TOLERANCE_SECONDS <= now - confirmed_at < float(lookback_hours) * 3600:
+    # A record dated after "now" (clocks moved) still counts: ignoring it could let a write be sent twice.
+    if confirm.get("outcome") == "accepted" and confirmed_at is not None and now - confirmed_at < float(lookback_hours) * 3600:
         return done("terminating", "OVHcloud accepted the confirmation at %s (query id %s); the removal is not yet visible in the API."
                     % (confirm.get("sent_at"), confirm.get("query_id")), requested_at=_record_time(record.get("request")),
                     deletion_date=termination_date)
@@ -654,28 +726,35 @@ def decide_status(facts, now, email_wait=EMAIL_WAIT_SECONDS, lookback_hours=DEFA
     request = record.get("request") or {}
     sent_at = _record_time(request)
     request_live = (sent_at is not None and request.get("outcome") not in _NOT_ACCEPTED
-                    and -CLOCK_TOLERANCE_SECONDS <= now - sent_at < float(lookback_hours) * 3600)
+                    and now - sent_at < float(lookback_hours) * 3600)
     newest = emails[0] if emails else None
-    # An e-mail older than a later request of ours is superseded by it (a new token is on its way).
+    # An e-mail older than a later request of ours is superseded by it (a new token is on its way), and stays so
+    # when that e-mail never comes: an accepted terminate replaced the link, an unknown one may have.
     answered = newest is not None and newest.date is not None and (sent_at is None or newest.date >= sent_at - CLOCK_TOLERANCE_SECONDS)
-    if request_live and not answered and now - sent_at < email_wait:
+    overdue = request_live and not answered
+    if overdue and now - sent_at < email_wait:
         return done("request_pending", "A terminate was sent at %s (outcome %s, query id %s), %s ago; its e-mail can take up to %s."
                     % (format_time(sent_at), request.get("outcome"), request.get("query_id"), _duration(now - sent_at), _duration(email_wait)),
                     requested_at=sent_at)
-    if newest is not None and newest.date is not None and now < newest.token_expires:
+    if newest is not None and newest.date is not None and now < newest.token_expires and not overdue:
         return done("termination_requested", "Termination e-mail %s of %s holds a link for service id %s, valid until %s."
                     % (newest.email_id, format_time(newest.date), newest.service_id, format_time(newest.token_expires)),
                     requested_at=newest.date, token_expires_at=newest.token_expires, email_id=newest.email_id, email=newest)
-    overdue = request_live and not answered
     renew = infos.get("renew") or {}
     if renew.get("deleteAtExpiration") is True:
         expiration = parse_api_time(infos.get("expiration"))
         return done("termination_scheduled", "renew.deleteAtExpiration is true: OVHcloud deletes %s at its expiration (%s)."
                     % (name, infos.get("expiration")), deletion_date=expiration, request_overdue=overdue)
     if newest is not None and newest.date is not None:
-        return done("token_expired", "The newest termination e-mail (%s of %s) expired at %s and was never confirmed."
-                    % (newest.email_id, format_time(newest.date), format_time(newest.token_expires)),
-                    requested_at=newest.date, token_expires_at=newest.token_expires, email_id=newest.email_id, request_overdue=overdue)
+        if now < newest.token_expires:  # only when overdue: see above
+            reason = ("The link of the newest termination e-mail (%s of %s) was replaced by the terminate sent at %s (outcome %s, query id "
+                      "%s), whose e-mail never came: it is not used." % (newest.email_id, format_time(newest.date), format_time(sent_at),
+                                                                         request.get("outcome"), request.get("query_id")))
+        else:
+            reason = ("The newest termination e-mail (%s of %s) expired at %s and was never confirmed."
+                      % (newest.email_id, format_time(newest.date), format_time(newest.token_expires)))
+        return done("token_expired", reason, requested_at=newest.date, token_expires_at=newest.token_expires, email_id=newest.email_id,
+                    request_overdue=overdue)
     return done("active", "Service %s is %s with no termination e-mail, request or scheduled deletion." % (name, state),
                 request_overdue=overdue)
 
@@ -823,14 +902,17 @@ def _read_service_entry(client, service_name, service_id):
     ids, dummy = _get_or_error(client, R_SERVICES, (404,), "Could not look %s up in /services" % service_name,
                                query={"resourceName": service_name})
     ids = [int(i) for i in ids or []]
-    if service_id is not None and service_id in ids:
-        ids = [service_id]
+    if service_id is not None:
+        # serviceInfos named the id: only that entry is this service (another id could say "deleted").
+        ids = [service_id] if service_id in ids else []
     for candidate in ids:
         entry, dummy = _get_or_error(client, R_SERVICES_ITEM, (404,), "Could not read /services/%s" % candidate, serviceId=candidate)
         if not isinstance(entry, dict):
             continue
-        name = ((entry.get("resource") or {}).get("name"))
-        if service_id is not None or name in (None, service_name) or len(ids) == 1:
+        if service_id is not None:
+            return entry
+        # No serviceInfos (404/460): the entry must name the service, or a look-alike could read as "terminated".
+        if (entry.get("resource") or {}).get("name") == service_name:
             return entry
     return None
 
@@ -964,6 +1046,12 @@ class Runtime(object):
         if self._warn is not None:
             self._warn(message)
 
+    def write_lock(self, service_name, timeout):
+        """The per-service lock of a write operation; none in check mode (nothing is written, no file is made)."""
+        if self.check_mode or self.records is None:
+            return contextlib.nullcontext()
+        return self.records.lock(service_name, timeout, sleep=self.sleep, monotonic=self.monotonic)
+
     def read(self, service_name, scanner=None, emails_optional=False):
         return read_termination_state(self.client, service_name, self.settings, records=self.records, scanner=scanner,
                                       emails_optional=emails_optional, warn=self.warn)
@@ -972,6 +1060,39 @@ class Runtime(object):
 def _write_entry(method, template, service_name, query_id, at, outcome):
     return {"method": method, "path": template.replace("{serviceName}", service_name), "query_id": query_id,
             "at": format_time(at), "outcome": outcome}
+
+
+def _write_outcome(err):
+    """``unknown`` when a failed write may have been applied (response lost, or a 5xx that a gateway can send
+    after the API did the work), else ``refused``."""
+    if err.error_code == "OUTCOME_UNKNOWN" or getattr(err, "outcome_unknown", False):
+        return "unknown"
+    return "unknown" if err.status is not None and err.status >= 500 else "refused"
+
+
+def _scrub(err, secret):
+    """Remove ``secret`` (a token) from an ``OvhApiError`` in place: the API may echo a token it refuses."""
+    if not secret:
+        return err
+    hidden = "********"
+    variants = sorted({secret, quote(secret, safe=""), quote(secret)}, key=len, reverse=True)
+
+    def clean(value):
+        if isinstance(value, str):
+            for variant in variants:
+                value = value.replace(variant, hidden)
+            return value
+        if isinstance(value, dict):
+            return dict((clean(k), clean(v)) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    for name in ("message", "hint", "path"):
+        setattr(err, name, clean(getattr(err, name, None)))
+    err.details = clean(err.details or {})
+    err.args = (err.text(),)
+    return err
 
 
 def _result(state, settings, before, after, changed, msg, action, writes=None):
@@ -1022,6 +1143,23 @@ def _wait_for_email(runtime, state, scanner, newer_than, timeout, delay):
         runtime.sleep(max(0.0, min(float(delay), remaining)))
 
 
+def _reread_after_write(runtime, service_name, writes, **kwargs):
+    """Read the state again after a write whose outcome is unknown; a failure still reports the write."""
+    try:
+        return runtime.read(service_name, **kwargs)
+    except TerminationError as err:
+        err.result = dict(err.result, writes=writes, changed=True, query_id=None)
+        err.msg = "%s (after a write whose outcome is unknown: %s)" % (err.msg, ", ".join("%s %s" % (w["method"], w["path"]) for w in writes))
+        raise
+
+
+def _check_mbm(state, settings, before, action, allow_non_mbm):
+    """Refuse a readable service that is not a Managed Bare Metal unless ``allow_non_mbm``."""
+    if state.product_reference != "MBM" and state.dedicated_cloud is not None and not allow_non_mbm:
+        raise _fail("not_mbm", "Service %s is a %s, not a Managed Bare Metal (MBM): refused (set allow_non_mbm to true to terminate it "
+                    "anyway). Nothing was written." % (state.service_name, state.product_reference), state, settings, before, action)
+
+
 def _check_wait(wait_timeout, wait_delay):
     if wait_timeout is None or wait_timeout < 0:
         raise TerminationError("invalid", "wait_timeout must be 0 or more seconds, not %r." % (wait_timeout,))
@@ -1029,8 +1167,8 @@ def _check_wait(wait_timeout, wait_delay):
         raise TerminationError("invalid", "wait_delay must be at least 1 second, not %r." % (wait_delay,))
 
 
-def request_termination(runtime, service_name, allow_non_mbm=False, force_new_request=False, wait_for_email=False,
-                        wait_timeout=2400, wait_delay=30):
+def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_request=False, wait_for_email=False,
+                         wait_timeout=2400, wait_delay=30):
     """Ask OVHcloud to terminate ``service_name`` when needed (module ``mbm_termination_request``)."""
     client = runtime.client
     settings = runtime.settings
@@ -1040,9 +1178,7 @@ def request_termination(runtime, service_name, allow_non_mbm=False, force_new_re
     state = runtime.read(service_name, scanner=scanner)
     before = state.status
     action = "request"
-    if state.product_reference != "MBM" and state.dedicated_cloud is not None and not allow_non_mbm:
-        raise _fail("not_mbm", "Service %s is a %s, not a Managed Bare Metal (MBM): refused (set allow_non_mbm to true to terminate it "
-                    "anyway). Nothing was written." % (service_name, state.product_reference), state, settings, before, action)
+    _check_mbm(state, settings, before, action, allow_non_mbm)
 
     if before in ("terminated", "terminating", "termination_scheduled"):
         why = {"terminated": "it is already terminated", "terminating": "its removal is already running",
@@ -1096,11 +1232,10 @@ def request_termination(runtime, service_name, allow_non_mbm=False, force_new_re
         outcome = "accepted"
     except OvhApiError as err:
         query_id = err.query_id
-        if err.error_code == "OUTCOME_UNKNOWN":
-            outcome = "unknown"
+        outcome = _write_outcome(err)
+        if outcome == "unknown":
             lost = err
         else:
-            outcome = "refused"
             if runtime.records is not None:
                 runtime.records.update(service_name, "request", outcome=outcome, query_id=query_id, updated_at=format_time(client.now()))
             writes.append(_write_entry("POST", R_TERMINATE, service_name, query_id, sent_at, outcome))
@@ -1110,7 +1245,7 @@ def request_termination(runtime, service_name, allow_non_mbm=False, force_new_re
         runtime.records.update(service_name, "request", outcome=outcome, query_id=query_id, updated_at=format_time(client.now()))
     writes.append(_write_entry("POST", R_TERMINATE, service_name, query_id, sent_at, outcome))
     if lost is not None:
-        runtime.warn("The response to the terminate for %s was lost (%s); the request is recorded as pending and will not be sent again "
+        runtime.warn("The outcome of the terminate for %s is unknown (%s); the request is recorded as pending and will not be sent again "
                      "within the e-mail wait." % (service_name, lost))
 
     if wait_for_email:
@@ -1160,8 +1295,8 @@ def _check_given_token(state, token):
     return None
 
 
-def confirm_termination(runtime, service_name, token=None, reason=None, future_use=None, commentary=None, wait_for_email=False,
-                        wait_timeout=2400, wait_delay=30):
+def _confirm_termination(runtime, service_name, token=None, reason=None, future_use=None, commentary=None, wait_for_email=False,
+                         wait_timeout=2400, wait_delay=30, allow_non_mbm=False):
     """Confirm the termination of ``service_name`` (module ``mbm_termination_confirm``): the point of no return."""
     client = runtime.client
     settings = runtime.settings
@@ -1176,6 +1311,7 @@ def confirm_termination(runtime, service_name, token=None, reason=None, future_u
 
     if before in ("terminated", "terminating"):
         return _result(state, settings, before, before, False, "Nothing to confirm for %s: %s" % (service_name, state.decision["reason"]), action)
+    _check_mbm(state, settings, before, action, allow_non_mbm)  # the point of no return is refused as the request is
     if before == "termination_scheduled":
         return _result(state, settings, before, before, False,
                        "Nothing to confirm for %s: %s No early termination is needed." % (service_name, state.decision["reason"]), action)
@@ -1206,7 +1342,8 @@ def confirm_termination(runtime, service_name, token=None, reason=None, future_u
             raise _fail("email_timeout", "No termination e-mail for %s (service id %s) arrived within wait_timeout (%d s). Nothing was sent."
                         % (service_name, state.service_id, wait_timeout), state, settings, before, action)
 
-    if state.status in ("active", "token_expired") and not given:
+    # With the e-mail history read, a given token needs a request too: none means it can only be stale or foreign.
+    if state.status in ("active", "token_expired") and (not given or state.emails_read):
         overdue = ""
         if state.request_overdue:
             request = (state.record or {}).get("request") or {}
@@ -1227,9 +1364,18 @@ def confirm_termination(runtime, service_name, token=None, reason=None, future_u
         except TerminationError as err:
             raise _fail(err.kind, err.msg, state, settings, before, action)
         secret = token
-        source = ("the token given, matching e-mail %s" % email.email_id) if email is not None else "the token given"
+        if email is not None:
+            source = "the token given, matching e-mail %s" % email.email_id
+        else:
+            source = "the token given"
+            runtime.warn("The token given for %s could not be checked against a termination e-mail (%s); OVHcloud checks it."
+                         % (service_name, "no e-mail of the pending request yet" if state.emails_read else "the e-mail history is not readable"))
     else:
-        secret = email._token  # pylint: disable=protected-access
+        secret = email._token if email is not None else None  # pylint: disable=protected-access
+        if secret is None:
+            raise _fail("token", "Termination e-mail %s holds two different confirmation links for service id %s: no token is picked from "
+                        "it. Give the right one with the token option, or request a new termination (force_new_request). Nothing was sent."
+                        % (state.decision.get("email_id"), state.service_id), state, settings, before, action)
         source = "the link of e-mail %s (valid until %s)" % (email.email_id, format_time(email.token_expires))
 
     _apply_window(runtime, state, before, action)
@@ -1256,8 +1402,9 @@ def confirm_termination(runtime, service_name, token=None, reason=None, future_u
         query_id = response.query_id
         outcome = "accepted"
     except OvhApiError as err:
+        _scrub(err, secret)  # the API may quote the token it refuses
         query_id = err.query_id
-        outcome = "unknown" if err.error_code == "OUTCOME_UNKNOWN" else "refused"
+        outcome = _write_outcome(err)
         if runtime.records is not None:
             runtime.records.update(service_name, "confirm", outcome=outcome, query_id=query_id, updated_at=format_time(client.now()))
         writes.append(_write_entry("POST", R_CONFIRM, service_name, query_id, sent_at, outcome))
@@ -1269,14 +1416,14 @@ def confirm_termination(runtime, service_name, token=None, reason=None, future_u
                 raise _fail("token", msg, state, settings, before, action, error=err, writes=writes)
             raise _fail("api", "OVHcloud refused the confirmation of %s: %s" % (service_name, err), state, settings, before, action,
                         error=err, writes=writes)
-        # Response lost: re-read before saying anything.
-        state = runtime.read(service_name, scanner=scanner, emails_optional=given)
+        # Lost response or 5xx: it may have been applied. Re-read before saying anything.
+        state = _reread_after_write(runtime, service_name, writes, scanner=scanner, emails_optional=given)
         if state.status in ("terminating", "terminated"):
-            runtime.warn("The response to the confirmation of %s was lost (%s), but the service now reads %s." % (service_name, err, state.status))
+            runtime.warn("The outcome of the confirmation of %s was unknown (%s), but the service now reads %s." % (service_name, err, state.status))
             return _result(state, settings, before, state.status, True,
                            "Confirmed the termination of %s (response lost; the service reads %s)." % (service_name, state.status), action, writes)
-        raise _fail("outcome_unknown", "The response to the confirmation of %s was lost (%s) and the service still reads %s: the outcome is "
-                    "unknown. Run again to re-read the state before anything else." % (service_name, err, state.status),
+        raise _fail("outcome_unknown", "The outcome of the confirmation of %s is unknown (%s) and the service still reads %s. Run again to "
+                    "re-read the state before anything else." % (service_name, err, state.status),
                     state, settings, before, action, error=err, writes=writes, changed=True)
     if runtime.records is not None:
         runtime.records.update(service_name, "confirm", outcome=outcome, query_id=query_id, updated_at=format_time(client.now()))
@@ -1286,7 +1433,7 @@ def confirm_termination(runtime, service_name, token=None, reason=None, future_u
                    "Confirmed the termination of %s (query id %s): %s" % (service_name, query_id, state.decision["reason"]), action, writes)
 
 
-def cancel_termination(runtime, service_name):
+def _cancel_termination(runtime, service_name):
     """Undo what can be undone before confirmation (module ``mbm_termination_cancel``)."""
     client = runtime.client
     settings = runtime.settings
@@ -1311,13 +1458,13 @@ def cancel_termination(runtime, service_name):
         return _result(state, settings, before, before, False, "No change for %s: %s." % (service_name, "; ".join(notes)), action)
 
     after = "active" if before == "termination_scheduled" else before
+    preflight(client, service_name, "cancel", runtime.warn)  # only when a write is due: the PUT rule is optional otherwise
     if runtime.check_mode:
         notes.insert(0, "would set renew.deleteAtExpiration to false (and renew.automatic to true), so the service is renewed "
                      "instead of deleted at %s"
                      % (state.service_infos or {}).get("expiration"))
         return _result(state, settings, before, after, True, "Check mode, %s: %s. Nothing was sent." % (service_name, "; ".join(notes)), action)
 
-    preflight(client, service_name, "cancel", runtime.warn)
     renew["deleteAtExpiration"] = False
     if renew.get("manualPayment") is True:
         runtime.warn("%s renews by manual payment: pay its renewal before %s, or it expires at that date."
@@ -1326,25 +1473,57 @@ def cancel_termination(runtime, service_name):
         renew["automatic"] = True
     sent_at = client.now()
     writes = []
+    unknown = None
     try:
         response = client.put(R_SERVICE_INFOS, body={"renew": renew}, serviceName=service_name)
         query_id = response.query_id
         writes.append(_write_entry("PUT", R_SERVICE_INFOS, service_name, query_id, sent_at, "accepted"))
     except OvhApiError as err:
-        lost = err.error_code == "OUTCOME_UNKNOWN"
-        writes.append(_write_entry("PUT", R_SERVICE_INFOS, service_name, err.query_id, sent_at, "unknown" if lost else "refused"))
-        if not lost:
+        unknown = err
+        outcome = _write_outcome(err)
+        writes.append(_write_entry("PUT", R_SERVICE_INFOS, service_name, err.query_id, sent_at, outcome))
+        if outcome == "refused":
             raise _fail("api", "OVHcloud refused to stop the deletion of %s at expiration: %s" % (service_name, err), state, settings, before,
                         action, error=err, writes=writes)
-        runtime.warn("The response to the serviceInfos update of %s was lost (%s); the state was read again." % (service_name, err))
-    state = runtime.read(service_name)
+        runtime.warn("The outcome of the serviceInfos update of %s was unknown (%s); the state was read again." % (service_name, err))
+    state = _reread_after_write(runtime, service_name, writes)
     if ((state.service_infos or {}).get("renew") or {}).get("deleteAtExpiration") is True:
-        raise _fail("api", "renew.deleteAtExpiration of %s still reads true after the update: the cancellation did not take effect." % service_name,
-                    state, settings, before, action, writes=writes, changed=True)
+        raise _fail("api", "renew.deleteAtExpiration of %s still reads true after the update: the cancellation did not take effect.%s"
+                    % (service_name, " The update failed with: %s" % unknown if unknown is not None else ""),
+                    state, settings, before, action, error=unknown, writes=writes, changed=True)
     notes.insert(0, "set renew.deleteAtExpiration to false and renew.automatic to %s (query id %s): the service is renewed instead "
                  "of deleted at %s"
                  % (str(renew.get("automatic")).lower(), writes[-1]["query_id"], (state.service_infos or {}).get("expiration")))
     return _result(state, settings, before, state.status, True, "Cancelled for %s: %s." % (service_name, "; ".join(notes)), action, writes)
+
+
+LOCK_MARGIN_SECONDS = 600
+"""How much longer than its own e-mail wait a run waits for another run writing for the same service."""
+
+
+def request_termination(runtime, service_name, allow_non_mbm=False, force_new_request=False, wait_for_email=False,
+                        wait_timeout=2400, wait_delay=30):
+    """Ask OVHcloud to terminate ``service_name`` when needed (module ``mbm_termination_request``)."""
+    _check_wait(wait_timeout, wait_delay)
+    with runtime.write_lock(service_name, wait_timeout + LOCK_MARGIN_SECONDS):
+        return _request_termination(runtime, service_name, allow_non_mbm=allow_non_mbm, force_new_request=force_new_request,
+                                    wait_for_email=wait_for_email, wait_timeout=wait_timeout, wait_delay=wait_delay)
+
+
+def confirm_termination(runtime, service_name, token=None, reason=None, future_use=None, commentary=None, wait_for_email=False,
+                        wait_timeout=2400, wait_delay=30, allow_non_mbm=False):
+    """Confirm the termination of ``service_name`` (module ``mbm_termination_confirm``): the point of no return."""
+    _check_wait(wait_timeout, wait_delay)
+    with runtime.write_lock(service_name, wait_timeout + LOCK_MARGIN_SECONDS):
+        return _confirm_termination(runtime, service_name, token=token, reason=reason, future_use=future_use, commentary=commentary,
+                                    wait_for_email=wait_for_email, wait_timeout=wait_timeout, wait_delay=wait_delay,
+                                    allow_non_mbm=allow_non_mbm)
+
+
+def cancel_termination(runtime, service_name):
+    """Undo what can be undone before confirmation (module ``mbm_termination_cancel``)."""
+    with runtime.write_lock(service_name, LOCK_MARGIN_SECONDS):
+        return _cancel_termination(runtime, service_name)
 
 
 # ---------------------------------------------------------------------------------------------------------

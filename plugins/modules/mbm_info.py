@@ -80,10 +80,12 @@ notes:
   - "Status precedence (the first that holds wins): V(terminated) (404, or 460, and C(/services) says the resource is
     deleted); V(terminating) (the service state is toRemove, toUnprovision, unprovisionning, toRecycle or recycling, or
     C(/services) says toDelete, or OVHcloud accepted a confirmation sent from this controller);
-    V(termination_requested) (a termination e-mail for this service younger than 72 h); V(request_pending) (a
-    C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
-    arrived yet); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
-    termination e-mail is older than 72 h); V(active)."
+    V(termination_requested) (the newest termination e-mail for this service is younger than 72 h); V(request_pending)
+    (a C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
+    arrived yet, also when its answer was lost or was an HTTP 5xx; such a request also hides an older e-mail, whose link
+    it replaces); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
+    termination e-mail is older than 72 h, or its link was replaced by such a request whose e-mail never came);
+    V(active)."
   - "It fails closed, writing nothing: a service that answers 404 and has no C(/services) record is not found (a typo
     never reads as terminated); 460 without a deleted resource is expired (data may still be there); any service state
     other than available, delivered or a removal state is busy."

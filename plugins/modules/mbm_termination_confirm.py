@@ -51,12 +51,21 @@ options:
       - The internal name of the Managed Bare Metal service, for example V(pcc-192-0-2-10).
     type: str
     required: true
+  allow_non_mbm:
+    description:
+      - Also confirm the termination of services whose C(productReference) is not V(MBM) (for example V(EPCC), Hosted
+        Private Cloud), as O(ovhcloud.mbm.mbm_termination_request#module:allow_non_mbm) does for the request.
+      - When V(false), such services are refused before anything is sent.
+    type: bool
+    default: false
   token:
     description:
       - The termination token, for example kept in a vault. Never logged or returned.
       - When not set, the token is read from the newest termination e-mail for this service (see the notes).
       - When set, the e-mail history is still read when the consumer key allows it, to refuse a token that does not
-        match the newest termination e-mail for the service.
+        match the newest termination e-mail for the service, or that comes with no termination e-mail and no pending
+        request for it. When the history is not readable, the token is sent unchecked (OVHcloud checks it) and a
+        warning says so.
     type: str
   reason:
     description:
@@ -156,13 +165,22 @@ notes:
   - "Status precedence (the first that holds wins): V(terminated) (404, or 460, and C(/services) says the resource is
     deleted); V(terminating) (the service state is toRemove, toUnprovision, unprovisionning, toRecycle or recycling, or
     C(/services) says toDelete, or OVHcloud accepted a confirmation sent from this controller);
-    V(termination_requested) (a termination e-mail for this service younger than 72 h); V(request_pending) (a
-    C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
-    arrived yet); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
-    termination e-mail is older than 72 h); V(active)."
+    V(termination_requested) (the newest termination e-mail for this service is younger than 72 h); V(request_pending)
+    (a C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
+    arrived yet, also when its answer was lost or was an HTTP 5xx; such a request also hides an older e-mail, whose link
+    it replaces); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
+    termination e-mail is older than 72 h, or its link was replaced by such a request whose e-mail never came);
+    V(active)."
   - "It fails closed, writing nothing: a service that answers 404 and has no C(/services) record is not found (a typo
     never reads as terminated); 460 without a deleted resource is expired (data may still be there); any service state
     other than available, delivered or a removal state is busy."
+  - "The request record is one JSON file per endpoint, credential and service under O(state_dir)/termination (mode
+    C(0600), written atomically, holding no secret: the credential is only hashed into its name). A record that cannot
+    be read fails the module instead of being taken for \"no request\", and an empty O(state_dir) is refused before any
+    write. Records are per credential: a request sent with another consumer key or from another controller is only
+    seen through its e-mail. Two runs for the same service on one controller (for example two inventory hosts naming
+    it) never write at once: the second waits for the first (at most O(wait_timeout) plus 10 minutes), then reads the
+    state the first one left."
   - "Dates are judged on the OVHcloud API's clock (from C(GET /auth/time)), not on the clock of the host running the
     module."
   - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET
@@ -171,7 +189,13 @@ notes:
     C(account:apiovh:services/get), C(account:apiovh:me/notification/email/history/get),
     C(pccVMware:apiovh:confirmTermination). A refused call names the missing access rule or IAM action."
   - "How OVHcloud answers a wrong, used or expired token is not documented (400, 403 or 409 are all possible): the module
-    reports any such refusal as a token refusal, with the query id, and nothing is confirmed."
+    reports any such refusal as a token refusal, with the query id, and nothing is confirmed. If the answer quotes the
+    token, it is replaced by C(********) in every message the module returns."
+  - "An answer that was lost or was an HTTP 5xx may follow an applied confirmation: the module reads the state again and
+    reports V(terminating) if the removal started, else fails with C(OUTCOME_UNKNOWN) (run it again to re-read)."
+  - "An e-mail holding two different confirmation links for the service is never used on its own (nor any older
+    e-mail): give the right token in O(token), or request again with
+    O(ovhcloud.mbm.mbm_termination_request#module:force_new_request=true)."
 seealso:
   - module: ovhcloud.mbm.mbm_termination_request
   - module: ovhcloud.mbm.mbm_info
@@ -357,7 +381,7 @@ writes:
       description: When it was sent (API clock), ISO 8601 UTC.
       type: str
     outcome:
-      description: V(accepted), V(unknown) (response lost) or V(refused).
+      description: V(accepted), V(unknown) (response lost, or HTTP 5xx; it may have been applied) or V(refused).
       type: str
 query_id:
   description: The C(X-Ovh-QueryID) of the last write, or null when nothing was written.
@@ -424,6 +448,7 @@ def main():
         wait_for_email=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=2400),
         wait_delay=dict(type="int", default=30),
+        allow_non_mbm=dict(type="bool", default=False),
     )
     mbm = MbmModule(argument_spec=argument_spec, supports_check_mode=True)
     params = mbm.params
@@ -437,6 +462,7 @@ def main():
         wait_for_email=params["wait_for_email"],
         wait_timeout=params["wait_timeout"],
         wait_delay=params["wait_delay"],
+        allow_non_mbm=params["allow_non_mbm"],
     )
 
 

@@ -22,9 +22,9 @@ description:
     missing rule, checks that the service exists and is a Managed Bare Metal (C(productReference) V(MBM)), reads its
     termination state, and applies the billing window (O(billing_window)).
   - "Each C(terminate) is recorded under O(state_dir) before it is sent and updated after. A request whose response was
-    lost, or whose e-mail has not arrived yet, reads V(request_pending) and is never sent twice within 40 minutes; after
-    that, with still no e-mail, the module fails with \"outcome unknown\" instead of sending again, unless
-    O(force_new_request=true)."
+    lost or was an HTTP 5xx (a gateway can answer 5xx after OVHcloud applied the request), or whose e-mail has not
+    arrived yet, reads V(request_pending) and is never sent twice within 40 minutes; after that, with still no e-mail,
+    the module fails with \"outcome unknown\" instead of sending again, unless O(force_new_request=true)."
 author:
   - ovhcloud.mbm contributors (@ovhcloud-mbm)
 extends_documentation_fragment:
@@ -128,13 +128,22 @@ notes:
   - "Status precedence (the first that holds wins): V(terminated) (404, or 460, and C(/services) says the resource is
     deleted); V(terminating) (the service state is toRemove, toUnprovision, unprovisionning, toRecycle or recycling, or
     C(/services) says toDelete, or OVHcloud accepted a confirmation sent from this controller);
-    V(termination_requested) (a termination e-mail for this service younger than 72 h); V(request_pending) (a
-    C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
-    arrived yet); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
-    termination e-mail is older than 72 h); V(active)."
+    V(termination_requested) (the newest termination e-mail for this service is younger than 72 h); V(request_pending)
+    (a C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
+    arrived yet, also when its answer was lost or was an HTTP 5xx; such a request also hides an older e-mail, whose link
+    it replaces); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
+    termination e-mail is older than 72 h, or its link was replaced by such a request whose e-mail never came);
+    V(active)."
   - "It fails closed, writing nothing: a service that answers 404 and has no C(/services) record is not found (a typo
     never reads as terminated); 460 without a deleted resource is expired (data may still be there); any service state
     other than available, delivered or a removal state is busy."
+  - "The request record is one JSON file per endpoint, credential and service under O(state_dir)/termination (mode
+    C(0600), written atomically, holding no secret: the credential is only hashed into its name). A record that cannot
+    be read fails the module instead of being taken for \"no request\", and an empty O(state_dir) is refused before any
+    write. Records are per credential: a request sent with another consumer key or from another controller is only
+    seen through its e-mail. Two runs for the same service on one controller (for example two inventory hosts naming
+    it) never write at once: the second waits for the first (at most O(wait_timeout) plus 10 minutes), then reads the
+    state the first one left."
   - "Dates are judged on the OVHcloud API's clock (from C(GET /auth/time)), not on the clock of the host running the
     module."
   - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET
@@ -313,7 +322,7 @@ writes:
       description: When it was sent (API clock), ISO 8601 UTC.
       type: str
     outcome:
-      description: V(accepted), V(unknown) (response lost) or V(refused).
+      description: V(accepted), V(unknown) (response lost, or HTTP 5xx; it may have been applied) or V(refused).
       type: str
 query_id:
   description: The C(X-Ovh-QueryID) of the last write, or null when nothing was written.

@@ -25,8 +25,8 @@ start_simulator "$(pwd)/files/termination.json"
 trap cleanup EXIT
 ansible-playbook -i localhost, confirm.yml -vvv "$@" | tee "${OUTPUT}"
 
-# Three confirmations were sent in all: two accepted, one refused by the API.
-test "$(sim_call_count "POST /dedicatedCloud/{serviceName}/confirmTermination")" = 3
+# Four confirmations were sent in all: two accepted, two refused by the API (one quoting the token).
+test "$(sim_call_count "POST /dedicatedCloud/{serviceName}/confirmTermination")" = 4
 
 # No token (the e-mail bodies hold them too) appears in the output.
 sim_admin GET /emails | "${SIM_PYTHON}" -c '

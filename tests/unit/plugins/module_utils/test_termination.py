@@ -34,6 +34,10 @@ def email(email_id, body, date="2026-11-20T08:00:00+00:00", subject="Deleting yo
     ("2026-11-20T10:00:00+00:00", NOW),
     ("2026-11-20T11:00:00+01:00", NOW),
     ("2026-11-20T05:00:00-0500", NOW),
+    ("2026-11-20T12:00:00+02", NOW),
+    ("2026-11-20T00:30:00-09:30", NOW),
+    ("2026-11-21T01:00:00+15:00", NOW),
+    ("2026-11-20T10:00:00z", NOW),
     ("2026-11-20T10:00:00.250Z", NOW + 0.25),
     ("2026-11-20T10:00:00", NOW),
     ("2026-11-20", NOW - 10 * HOUR),
@@ -120,7 +124,19 @@ def test_one_email_with_links_for_several_services():
 
 def test_two_different_tokens_for_the_same_service_are_not_trusted():
     body = "%s %s" % (link(1001, TOKEN), link(1001, OTHER_TOKEN))
-    assert T.parse_termination_email(email(9, body), 1001) is None
+    parsed = T.parse_termination_email(email(9, body), 1001)
+    assert parsed.ambiguous and parsed._token is None  # pylint: disable=protected-access
+    assert parsed.token_matches(TOKEN) and parsed.token_matches(OTHER_TOKEN) and not parsed.token_matches(None)
+
+
+def test_an_ambiguous_newest_email_still_supersedes_older_ones():
+    # Dropping the unreadable newer e-mail would make the older (superseded) token look valid.
+    body = "%s %s" % (link(1001, TOKEN), link(1001, OTHER_TOKEN))
+    mails = [email(3, link(1001, "OlderToken0123456789")), email(9, body)]
+    found = T.termination_emails(mails, 1001)
+    assert [e.email_id for e in found] == [9, 3] and found[0].ambiguous
+    out = T.decide_status(facts(emails=found), NOW)
+    assert out["status"] == "termination_requested" and out["email"].email_id == 9 and out["email"]._token is None  # pylint: disable=protected-access
 
 
 def test_summary_and_repr_never_hold_the_token():
@@ -142,7 +158,7 @@ class ListClient:
         self.mails = {m["id"]: m for m in mails}
         self.gets = []
 
-    def get(self, template, query=None, **params):
+    def get(self, template, **params):  # params: path parameters and query
         self.gets.append((template, params.get("emailId")))
         if template == T.R_EMAILS:
             return list(self.mails)
@@ -258,7 +274,7 @@ def test_pending_action_alone_is_not_terminating():
 def test_accepted_confirmation_in_the_record_is_terminating():
     rec = record(2, confirm={"sent_at": T.format_time(NOW - 60), "outcome": "accepted", "query_id": "QC", "email_id": 50})
     out = decide(emails=[mail_at(1)], record=rec)
-    assert out["status"] == "terminating" and "QC" in out["reason"]
+    assert out["status"] == "terminating" and "QC" in str(out["reason"])
 
 
 def test_stale_accepted_confirmation_is_ignored():
@@ -310,6 +326,11 @@ def test_request_recorded_a_second_ahead_of_the_api_clock_is_pending():
     assert decide(record=record(-1 / HOUR))["status"] == "request_pending"
 
 
+def test_request_recorded_far_ahead_of_the_api_clock_still_blocks():
+    # clocks that moved must never turn a recorded terminate into "no request" (a second one could go out)
+    assert decide(record=record(-2))["status"] == "request_pending"
+
+
 def test_lost_request_is_pending_too():
     assert decide(record=record(0.2, outcome="unknown"))["status"] == "request_pending"
     assert decide(record=record(0.2, outcome="sending"))["status"] == "request_pending"
@@ -340,6 +361,14 @@ def test_request_without_email_past_the_wait_is_overdue():
     assert out["status"] == "active" and out["request_overdue"] is True
     out = decide(record=record(1), emails=[mail_at(80)])
     assert out["status"] == "token_expired" and out["request_overdue"] is True
+
+
+@pytest.mark.parametrize("outcome", ["accepted", "unknown", "sending"])
+def test_email_superseded_by_a_request_whose_email_never_came_is_not_used(outcome):
+    # the terminate replaced (or may have replaced) the older link: never offer it for a confirmation
+    out = decide(emails=[mail_at(5)], record=record(1, outcome=outcome))
+    assert out["status"] == "token_expired" and out["email"] is None and out["request_overdue"] is True
+    assert "replaced" in str(out["reason"])
 
 
 def test_request_older_than_the_lookback_is_forgotten():
@@ -376,6 +405,23 @@ def test_from_day_past_a_short_month_means_its_last_day():
     feb = T.billing_window(T.parse_api_time("2027-02-28T12:00:00Z"), from_day=31)
     assert feb["open"] is True and feb["days_left_in_month"] == 0
     assert T.billing_window(T.parse_api_time("2027-02-27T12:00:00Z"), from_day=31)["open"] is False
+
+
+@pytest.mark.parametrize("moment, zone, day, last_day, days_left", [
+    ("2026-12-01T03:00:00Z", "America/New_York", 30, 30, 0),    # behind UTC: still the last day of November
+    ("2026-11-30T12:00:00Z", "Pacific/Auckland", 1, 31, 30),    # ahead of UTC: already December
+    ("2026-12-31T23:30:00Z", "Asia/Tokyo", 1, 31, 30),          # ahead: January of the next year
+    ("2027-01-01T00:30:00Z", "America/Los_Angeles", 31, 31, 0),  # behind: still December of the previous year
+    ("2028-02-29T12:00:00Z", "UTC", 29, 29, 0),                 # leap day
+    ("2027-03-01T00:30:00Z", "Europe/Paris", 1, 31, 30),
+    ("2027-02-28T23:30:00Z", "Europe/Paris", 1, 31, 30),         # 00:30 on March 1st in Paris
+    ("2026-03-29T01:30:00Z", "Europe/Paris", 29, 31, 2),         # the night clocks go forward
+])
+def test_window_figures_at_month_ends_and_across_zones(moment, zone, day, last_day, days_left):
+    window = T.billing_window(T.parse_api_time(moment), zone, from_day=31)
+    assert (window["day_of_month"], window["last_day_of_month"], window["days_left_in_month"]) == (day, last_day, days_left)
+    assert window["open"] is (day == last_day)
+    assert window["timezone"] == zone
 
 
 @pytest.mark.parametrize("kwargs", [{"timezone": "Mars/Olympus"}, {"from_day": 0}, {"from_day": 32}, {"mode": "maybe"}])
@@ -459,10 +505,86 @@ def test_records_are_per_endpoint_credential_and_service(tmp_path):
     assert len(paths) == 4
 
 
-def test_unreadable_record_reads_as_none(tmp_path):
+def test_missing_record_reads_as_none(tmp_path):
+    assert T.RequestRecords(str(tmp_path), "e", "c").load("pcc-1") == {}
+    assert T.RequestRecords(None, "e", "c").load("pcc-1") == {}
+
+
+@pytest.mark.parametrize("content", ["{torn", "[]", ""])
+def test_unreadable_record_fails_closed(tmp_path, content):
+    # Reading a damaged record as "no record" could let a second terminate go out during the e-mail wait.
     records = T.RequestRecords(str(tmp_path), "e", "c")
     os.makedirs(os.path.dirname(records.path("pcc-1")))
     with open(records.path("pcc-1"), "w") as handle:
-        handle.write("{torn")
-    assert records.load("pcc-1") == {}
-    assert T.RequestRecords(None, "e", "c").load("pcc-1") == {}
+        handle.write(content)
+    with pytest.raises(T.TerminationError) as err:
+        records.load("pcc-1")
+    assert err.value.kind == "invalid" and "nothing was written" in err.value.msg
+    with pytest.raises(T.TerminationError):
+        records.update("pcc-1", "request", outcome="sending")
+
+
+def test_records_refuse_to_write_without_a_state_dir():
+    with pytest.raises(T.TerminationError) as err:
+        T.RequestRecords("", "e", "c").update("pcc-1", "request", outcome="sending")
+    assert err.value.kind == "invalid" and "state_dir" in err.value.msg
+
+
+def test_record_survives_a_kill_between_sending_and_the_answer(tmp_path):
+    # A run killed after writing "sending" leaves a record that reads as a pending request, then as overdue.
+    records = T.RequestRecords(str(tmp_path), "e", "c")
+    records.update("pcc-1", "request", sent_at=T.format_time(NOW - 60), outcome="sending", query_id=None)
+    fresh = T.RequestRecords(str(tmp_path), "e", "c").load("pcc-1")
+    assert T.decide_status(facts(record=fresh), NOW)["status"] == "request_pending"
+    later = T.decide_status(facts(record=fresh), NOW + T.EMAIL_WAIT_SECONDS)
+    assert later["status"] == "active" and later["request_overdue"] is True
+
+
+# --- reading /services strictly --------------------------------------------------------------------------
+
+class StubClient:
+    """Serves fixed answers per route template; ``OvhApiError`` instances are raised."""
+
+    def __init__(self, answers):
+        self.answers = answers
+
+    def now(self):
+        return NOW
+
+    def get(self, template, **params):  # params: path parameters and query
+        key = (template, params.get("serviceId"))
+        answer = self.answers.get(key, self.answers.get((template, None)))
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def _api_error(status):
+    from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError  # pylint: disable=import-outside-toplevel
+    return OvhApiError("gone", status=status, query_id="Q404", method="GET", path="/dedicatedCloud/pcc-1")
+
+
+def test_a_look_alike_services_record_never_reads_as_terminated():
+    # 404, and /services answers an id whose resource is another service: a typo must stay "not found"
+    look_alike = entry("deleted")
+    look_alike["resource"]["name"] = "pcc-10"
+    client = StubClient({(T.R_SERVICE, None): _api_error(404), (T.R_SERVICES, None): [5], (T.R_SERVICES_ITEM, 5): look_alike})
+    with pytest.raises(T.TerminationError) as err:
+        T.read_termination_state(client, "pcc-1")
+    assert err.value.kind == "not_found" and err.value.error.status == 404
+
+
+def test_a_services_entry_of_another_service_id_is_ignored():
+    # serviceInfos names 1001; an entry 5 (deleted) listed for the name is not this service's record
+    other = entry("deleted")
+    other["serviceId"] = 5
+    client = StubClient({(T.R_SERVICE, None): dc(), (T.R_SERVICE_INFOS, None): infos(), (T.R_SERVICES, None): [5],
+                         (T.R_SERVICES_ITEM, 5): other, (T.R_EMAILS, None): []})
+    state = T.read_termination_state(client, "pcc-1")
+    assert state.status == "active" and state.service is None
+
+
+def test_404_with_this_services_deleted_record_is_terminated():
+    client = StubClient({(T.R_SERVICE, None): _api_error(404), (T.R_SERVICES, None): [7, 1001], (T.R_SERVICES_ITEM, 7): None,
+                         (T.R_SERVICES_ITEM, 1001): entry("deleted")})
+    assert T.read_termination_state(client, "pcc-1").status == "terminated"

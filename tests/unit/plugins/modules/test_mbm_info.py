@@ -126,3 +126,23 @@ def test_overdue_request_is_reported(sim_factory, api_args):
     overdue = info(sim, api_args, service_name=C.HEALTHY)
     assert overdue["termination"]["status"] == "active" and overdue["termination"]["request_overdue"] is True
     assert overdue["termination"]["request_record"]["request"]["outcome"] == "accepted"
+
+
+@pytest.mark.parametrize("offset", [0, 60, -300, 330])
+def test_email_dates_with_a_utc_offset_give_the_same_expiry(sim_factory, api_args, offset):
+    sim = sim_factory(email_utc_offset_minutes=offset)
+    termination = info(sim, api_args, service_name=C.REQUESTED)["termination"]
+    # the fixture's e-mail is 2 h old at 2026-11-20T10:00:00Z, whatever offset the API writes its date with
+    assert termination["requested_at"] == "2026-11-20T08:00:00Z"
+    assert termination["token_expires_at"] == "2026-11-23T08:00:00Z"
+    assert termination["api"]["emails"][0]["date"] == "2026-11-20T08:00:00Z"
+
+
+def test_token_expires_on_the_api_clock_at_72_hours(sim, api_args):
+    sim.clock.advance(70 * 3600 - 60)  # the e-mail is 71 h 59 min old
+    assert info(sim, api_args, service_name=C.REQUESTED)["termination"]["status"] == "termination_requested"
+    sim.clock.advance(120)  # 72 h 1 min
+    assert info(sim, api_args, service_name=C.REQUESTED)["termination"]["status"] == "token_expired"
+    sim.clock.advance(24 * 3600)  # past the 96 h lookback: the lapsed e-mail is no longer read
+    late = info(sim, api_args, service_name=C.REQUESTED)["termination"]
+    assert late["status"] == "active" and late["api"]["emails"] == []

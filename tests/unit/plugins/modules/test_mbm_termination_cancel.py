@@ -118,9 +118,31 @@ def test_lost_response_not_applied_fails(sim, api_args):
 
 
 def test_refused_write_carries_the_query_id(sim, api_args):
+    sim.add_fault(PUT, status=409, body=json.dumps({"message": "Conflict"}))
+    result = cancel(sim, api_args, service_name=C.SCHEDULED)
+    assert result["failed"] and result["failure"]["status"] == 409 and result["failure"]["query_id"] and puts(sim) == 1
+    assert result["writes"][0]["outcome"] == "refused" and "refused" in result["msg"]
+
+
+def test_server_error_not_applied_is_read_again_and_fails(sim, api_args):
     sim.add_fault(PUT, status=500, body=json.dumps({"message": "Internal server error"}))
     result = cancel(sim, api_args, service_name=C.SCHEDULED)
-    assert result["failed"] and result["failure"]["status"] == 500 and result["failure"]["query_id"] and puts(sim) == 1
+    assert result["failed"] and "did not take effect" in result["msg"] and result["writes"][0]["outcome"] == "unknown"
+    assert result["failure"]["status"] == 500 and result["failure"]["query_id"] and puts(sim) == 1
+
+
+def test_server_error_after_the_write_was_applied_is_a_success(sim, api_args):
+    sim.add_fault(PUT, status=502, after_apply=True, body=json.dumps({"message": "Bad gateway"}))
+    result = cancel(sim, api_args, service_name=C.SCHEDULED)
+    assert result["changed"] and not result["failed"] and result["termination"]["status"] == "active"
+    assert result["writes"][0]["outcome"] == "unknown" and "unknown" in json.dumps(result["warnings"])
+
+
+def test_check_mode_runs_the_preflight_of_the_write(sim, api_args):
+    result = cancel(sim, api_args, check_mode=True, consumer_key=C.CK_LEAST_PRIVILEGE, service_name=C.SCHEDULED)
+    assert result["failed"] and "PUT /dedicatedCloud/*/serviceInfos" in result["msg"] and puts(sim) == 0
+    # nothing to write: the PUT rule is not needed
+    assert not cancel(sim, api_args, check_mode=True, consumer_key=C.CK_LEAST_PRIVILEGE, service_name=C.HEALTHY)["failed"]
 
 
 def test_manual_payment_keeps_automatic_and_warns(sim, api_args):

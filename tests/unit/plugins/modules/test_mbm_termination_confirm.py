@@ -241,3 +241,93 @@ def test_given_token_works_without_email_history_rules(sim_factory, api_args):
                      token=C.REQUESTED_TOKEN)
     assert result["changed"] and not result["failed"] and confirms(sim) == 1
     assert "not readable" in json.dumps(result["warnings"])
+
+
+@pytest.mark.parametrize("status", [400, 403, 409])
+@pytest.mark.parametrize("given", [None, C.REQUESTED_TOKEN + "\n"])
+def test_token_echoed_by_the_api_is_scrubbed(sim, api_args, status, given):
+    # the API may quote the token it refuses; neither the e-mail's token nor a given one may come back
+    echo = {"message": "Invalid token %s (token=%s)" % (C.REQUESTED_TOKEN, C.REQUESTED_TOKEN), "details": {"token": C.REQUESTED_TOKEN}}
+    sim.add_fault(CONFIRM, status=status, body=json.dumps(echo))
+    options = {"token": given} if given else {}
+    result = confirm(sim, api_args, service_name=C.REQUESTED, **options)
+    assert result["failed"] and result["failure"]["status"] == status and confirms(sim) == 1
+    text = json.dumps(result)
+    assert C.REQUESTED_TOKEN not in text and "Invalid token" in result["msg"] and "********" in result["failure"]["message"]
+
+
+def test_server_error_after_apply_is_resolved_by_reading_the_state(sim, api_args):
+    sim.add_fault(CONFIRM, status=502, after_apply=True, body=json.dumps({"message": "Bad gateway"}))
+    result = confirm(sim, api_args, service_name=C.REQUESTED)
+    assert result["changed"] and not result["failed"] and result["termination"]["status"] == "terminating"
+    assert result["writes"][0]["outcome"] == "unknown" and "unknown" in json.dumps(result["warnings"])
+
+
+def test_server_error_not_applied_is_outcome_unknown_not_a_token_refusal(sim, api_args):
+    sim.add_fault(CONFIRM, status=500, body=json.dumps({"message": "Internal error"}))
+    result = confirm(sim, api_args, service_name=C.REQUESTED)
+    assert result["failed"] and result["failure"]["status"] == 500 and result["changed"]
+    assert "unknown" in result["msg"] and "token is wrong" not in result["msg"]
+    assert result["writes"][0]["outcome"] == "unknown" and not sim.service(C.REQUESTED).removing
+
+
+def test_given_token_without_any_request_is_refused(sim, api_args):
+    # the history is readable and shows no termination e-mail for the service: the token can only be stale or foreign
+    result = confirm(sim, api_args, service_name=C.HEALTHY, token="SomeToken0000000000000000000001")
+    assert result["failed"] and result["failure"]["error_code"] == "NO_REQUEST" and "request is needed" in result["msg"]
+    assert confirms(sim) == 0
+    predicted = confirm(sim, api_args, check_mode=True, service_name=C.HEALTHY, token="SomeToken0000000000000000000001")
+    assert predicted["changed"] and not predicted["failed"] and "No termination request exists" in predicted["msg"]
+    assert confirms(sim) == 0
+
+
+def test_given_token_of_another_service_is_refused(sim, api_args):
+    request(sim, api_args, service_name=C.FR_TEXT)
+    other = [m for m in sim.emails() if m.get("serviceName") == C.FR_TEXT][-1]["token"]
+    result = confirm(sim, api_args, service_name=C.REQUESTED, token=other)
+    assert result["failed"] and "does not match" in result["msg"] and confirms(sim) == 0
+
+
+def test_email_with_two_links_for_the_service_is_never_used_alone(sim, api_args):
+    body = ("<a href=\"https://www.ovh.com/manager/#/billing/confirmTerminate?id=1013&amp;token=FirstToken00000000000000000001\">a</a> "
+            "<a href=\"https://www.ovh.com/manager/#/billing/confirmTerminate?id=1013&amp;token=OtherToken00000000000000000002\">b</a>")
+    sim.add_email(subject="Deleting your Managed Bare Metal", body=body)
+    result = confirm(sim, api_args, service_name=C.REQUESTED)
+    assert result["failed"] and "two different" in result["msg"] and result["failure"]["error_code"] == "TOKEN"
+    assert confirms(sim) == 0
+    # the older, superseded e-mail's token is not used either
+    stale = confirm(sim, api_args, service_name=C.REQUESTED, token=C.REQUESTED_TOKEN)
+    assert stale["failed"] and "superseded" in stale["msg"] and confirms(sim) == 0
+
+
+def test_check_mode_validates_the_token_and_writes_nothing(sim, api_args, tmp_path):
+    result = confirm(sim, api_args, check_mode=True, service_name=C.REQUESTED, token=C.REQUESTED_TOKEN)
+    assert result["changed"] and "matching e-mail 1003" in result["msg"] and result["writes"] == []
+    bad = confirm(sim, api_args, check_mode=True, service_name=C.REQUESTED, token="WrongToken000000000000000000000X")
+    assert bad["failed"] and "does not match" in bad["msg"]
+    assert confirms(sim) == 0 and not [r for r in sim.calls() if not r.startswith("GET ")]
+    assert not (tmp_path / "mbm_state" / "termination").exists()
+
+
+def test_link_replaced_by_a_request_whose_email_never_came_is_never_used(sim_factory, api_args):
+    sim = sim_factory(email_delay_seconds=100000)
+    assert request(sim, api_args, service_name=C.REQUESTED, force_new_request=True)["termination"]["status"] == "request_pending"
+    pending = confirm(sim, api_args, service_name=C.REQUESTED)
+    assert pending["failed"] and pending["failure"]["error_code"] == "NO_EMAIL"
+    sim.clock.advance(2460)  # past the e-mail wait; the older e-mail (1003) is still younger than 72 h
+    for options in ({}, {"token": C.REQUESTED_TOKEN}):
+        result = confirm(sim, api_args, service_name=C.REQUESTED, **options)
+        assert result["failed"] and result["termination"]["status"] == "token_expired" and result["termination"]["request_overdue"]
+    assert confirms(sim) == 0
+    stuck = request(sim, api_args, service_name=C.REQUESTED)
+    assert stuck["failed"] and stuck["failure"]["error_code"] == "OUTCOME_UNKNOWN"
+
+
+def test_non_mbm_is_refused_unless_allowed(sim, api_args):
+    request(sim, api_args, service_name=C.EPCC, allow_non_mbm=True)
+    refused = confirm(sim, api_args, service_name=C.EPCC)
+    assert refused["failed"] and refused["failure"]["error_code"] == "NOT_MBM" and "EPCC" in refused["msg"] and confirms(sim) == 0
+    predicted = confirm(sim, api_args, check_mode=True, service_name=C.EPCC)
+    assert predicted["failed"] and confirms(sim) == 0
+    allowed = confirm(sim, api_args, service_name=C.EPCC, allow_non_mbm=True)
+    assert allowed["changed"] and allowed["termination"]["status"] == "terminating" and confirms(sim) == 1

@@ -88,10 +88,11 @@ def test_request_then_rerun_is_unchanged(sim, api_args, tmp_path):
 def test_request_record_file_is_private(sim, api_args, tmp_path):
     run(sim, api_args, service_name=C.HEALTHY, **OPEN_WINDOW)
     folder = tmp_path / "mbm_state" / "termination"
-    files = os.listdir(str(folder))
-    assert len(files) == 1 and files[0].startswith(C.HEALTHY)
+    files = sorted(os.listdir(str(folder)))
+    assert len(files) == 2 and files[0].startswith(C.HEALTHY) and files[0].endswith(".json") and files[1].endswith(".lock")
+    for name in files:
+        assert stat.S_IMODE(os.stat(str(folder / name)).st_mode) == 0o600
     path = str(folder / files[0])
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert C.CK_FULL not in open(path).read() and C.APPLICATION_SECRET not in open(path).read()
 
 
@@ -282,3 +283,52 @@ def test_rerun_with_wait_waits_for_the_pending_email(sim_factory, api_args):
     waited = run(sim, api_args, service_name=C.HEALTHY, wait_for_email=True, wait_delay=1, wait_timeout=30, **OPEN_WINDOW)
     assert not waited["changed"] and waited["termination"]["status"] == "termination_requested"
     assert "arrived" in waited["msg"] and terminates(sim) == 1
+
+
+def test_server_error_after_apply_reads_pending_and_is_not_resent(sim, api_args):
+    # a gateway can answer 5xx after OVHcloud applied the terminate: never read that as "refused"
+    sim.add_fault(TERMINATE, status=502, after_apply=True, body=json.dumps({"message": "Bad gateway"}))
+    first = run(sim, api_args, service_name=C.DELAYED_EMAIL, **OPEN_WINDOW)
+    assert not first["failed"] and first["changed"] and first["writes"][0]["outcome"] == "unknown"
+    assert first["termination"]["status"] == "request_pending"
+    assert first["termination"]["request_record"]["request"]["outcome"] == "unknown"
+    assert "unknown" in warnings_text(first)
+    for _ in range(2):
+        again = run(sim, api_args, service_name=C.DELAYED_EMAIL, force_new_request=True, **OPEN_WINDOW)
+        assert not again["changed"] and again["termination"]["status"] == "request_pending"
+    assert terminates(sim) == 1
+
+
+def test_server_error_not_applied_is_pending_then_outcome_unknown(sim, api_args):
+    sim.add_fault(TERMINATE, status=503, body=json.dumps({"message": "Service unavailable"}))
+    first = run(sim, api_args, service_name=C.HEALTHY, **OPEN_WINDOW)
+    assert first["changed"] and first["termination"]["status"] == "request_pending" and terminates(sim) == 1
+    sim.clock.advance(600)
+    assert not run(sim, api_args, service_name=C.HEALTHY, **OPEN_WINDOW)["changed"] and terminates(sim) == 1
+    sim.clock.advance(1860)
+    stuck = run(sim, api_args, service_name=C.HEALTHY, **OPEN_WINDOW)
+    assert stuck["failed"] and stuck["failure"]["error_code"] == "OUTCOME_UNKNOWN" and terminates(sim) == 1
+    forced = run(sim, api_args, service_name=C.HEALTHY, force_new_request=True, **OPEN_WINDOW)
+    assert forced["changed"] and forced["termination"]["status"] == "termination_requested" and terminates(sim) == 2
+
+
+def test_check_mode_writes_no_record(sim, api_args, tmp_path):
+    run(sim, api_args, check_mode=True, service_name=C.HEALTHY, **OPEN_WINDOW)
+    assert not (tmp_path / "mbm_state" / "termination").exists()
+
+
+def test_damaged_record_fails_closed_before_any_write(sim, api_args, tmp_path):
+    run(sim, api_args, service_name=C.DELAYED_EMAIL, **OPEN_WINDOW)
+    folder = tmp_path / "mbm_state" / "termination"
+    path = folder / [name for name in os.listdir(str(folder)) if name.endswith(".json")][0]
+    path.write_text("{torn")
+    result = run(sim, api_args, service_name=C.DELAYED_EMAIL, force_new_request=True, **OPEN_WINDOW)
+    assert result["failed"] and "cannot be read" not in result["msg"] and "not a JSON object" in result["msg"]
+    assert result["failure"]["error_code"] == "INVALID" and terminates(sim) == 1
+
+
+def test_records_are_per_credential(sim, api_args):
+    # another consumer key has no record of this one's pending request: it reads the API state only
+    run(sim, api_args, service_name=C.DELAYED_EMAIL, **OPEN_WINDOW)
+    other = run(sim, api_args, check_mode=True, consumer_key=C.CK_LEAST_PRIVILEGE, service_name=C.DELAYED_EMAIL, **OPEN_WINDOW)
+    assert other["termination"]["request_record"] is None and other["termination"]["status"] == "active"
