@@ -293,7 +293,7 @@ def test_server_error_after_apply_reads_pending_and_is_not_resent(sim, api_args)
     assert first["termination"]["status"] == "request_pending"
     assert first["termination"]["request_record"]["request"]["outcome"] == "unknown"
     assert "unknown" in warnings_text(first)
-    for _ in range(2):
+    for _attempt in range(2):
         again = run(sim, api_args, service_name=C.DELAYED_EMAIL, force_new_request=True, **OPEN_WINDOW)
         assert not again["changed"] and again["termination"]["status"] == "request_pending"
     assert terminates(sim) == 1
