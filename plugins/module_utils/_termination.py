@@ -1531,7 +1531,11 @@ def cancel_termination(runtime, service_name):
 # ---------------------------------------------------------------------------------------------------------
 
 def termination_argument_spec(service_name_required=True):
-    """Options shared by the termination modules (DESIGN section 7), beyond the client's."""
+    """Options shared by the termination modules (DESIGN section 7), beyond the client's.
+
+    Documented by the doc fragments ``ovhcloud.mbm.termination`` and ``ovhcloud.mbm.termination.write``
+    (plugins/doc_fragments/termination.py); keep both sides equal.
+    """
     return dict(
         service_name=dict(type="str", required=service_name_required),
         email_lookback_hours=dict(type="int", default=DEFAULT_LOOKBACK_HOURS),
@@ -1539,6 +1543,19 @@ def termination_argument_spec(service_name_required=True):
         request_from_day=dict(type="int", default=25),
         confirm_from_day=dict(type="int", default=25),
         billing_timezone=dict(type="str", default="UTC"),
+    )
+
+
+def wait_argument_spec():
+    """Options of the modules that can wait for the termination e-mail (request and confirm).
+
+    wait_timeout and wait_delay are documented by the doc fragment ``ovhcloud.mbm.termination.wait``;
+    each module documents its own wait_for_email.
+    """
+    return dict(
+        wait_for_email=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=2400),
+        wait_delay=dict(type="int", default=30),
     )
 
 

@@ -19,6 +19,7 @@ description:
 author:
   - ovhcloud.mbm contributors (@ovhcloud-mbm)
 extends_documentation_fragment:
+  - ovhcloud.mbm.termination
   - ovhcloud.mbm.api
   - ovhcloud.mbm.attributes
   - ovhcloud.mbm.attributes.info_module
@@ -35,14 +36,6 @@ options:
     type: list
     elements: str
     default: [MBM]
-  email_lookback_hours:
-    description:
-      - How far back, in hours, the account's e-mail history is read for termination e-mails (newest first; the scan
-        stops at the first older e-mail).
-      - At least V(72), the validity of a termination link. The default keeps a lapsed link visible for a day, so the
-        status reads V(token_expired) rather than V(active).
-    type: int
-    default: 96
   billing_window:
     description:
       - The billing window mode reported in RV(termination.billing_window) (this module never writes; the termination
@@ -51,46 +44,7 @@ options:
     type: str
     choices: [warn, refuse, ignore]
     default: warn
-  request_from_day:
-    description:
-      - First day of the month (in O(billing_timezone), on the API's clock) from which a termination request is
-        inside the billing window. OVHcloud advises the 25th. A day past the end of a shorter month means its last day.
-    type: int
-    default: 25
-  confirm_from_day:
-    description:
-      - First day of the month from which a confirmation is inside the billing window.
-    type: int
-    default: 25
-  billing_timezone:
-    description:
-      - IANA time zone name (for example V(UTC) or V(Europe/Paris)) in which the day of the month is counted.
-    type: str
-    default: UTC
 notes:
-  - "The life cycle: M(ovhcloud.mbm.mbm_termination_request) makes OVHcloud send a termination e-mail to the service's
-    admin contact (also readable in the account's e-mail history). Its confirmation link
-    (C(.../billing/confirmTerminate?id=<serviceId>&token=<token>)) is valid for 72 hours. Confirming with
-    M(ovhcloud.mbm.mbm_termination_confirm) deletes all the data of the service at once and cannot be undone; an
-    unconfirmed request simply lapses after 72 hours and loses nothing."
-  - "Termination e-mails are recognised by their confirmation link only: its C(id) must be the service's C(serviceId).
-    The subject is never trusted on its own (some e-mails have a generic subject), links to other services are ignored,
-    and the cancel link some e-mails carry (C(support/resiliation/?action=cancel...)) is never taken for a confirmation
-    link. E-mails are returned as id, date and subject; tokens and e-mail bodies are never returned or logged."
-  - "Status precedence (the first that holds wins): V(terminated) (404, or 460, and C(/services) says the resource is
-    deleted); V(terminating) (the service state is toRemove, toUnprovision, unprovisionning, toRecycle or recycling, or
-    C(/services) says toDelete, or OVHcloud accepted a confirmation sent from this controller);
-    V(termination_requested) (the newest termination e-mail for this service is younger than 72 h); V(request_pending)
-    (a C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
-    arrived yet, also when its answer was lost or was an HTTP 5xx; such a request also hides an older e-mail, whose link
-    it replaces); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
-    termination e-mail is older than 72 h, or its link was replaced by such a request whose e-mail never came);
-    V(active)."
-  - "It fails closed, writing nothing: a service that answers 404 and has no C(/services) record is not found (a typo
-    never reads as terminated); 460 without a deleted resource is expired (data may still be there); any service state
-    other than available, delivered or a removal state is busy."
-  - "Dates are judged on the OVHcloud API's clock (from C(GET /auth/time)), not on the clock of the host running the
-    module."
   - "The billing window figures are computed for the next write: for V(termination_requested) the confirmation
     (O(confirm_from_day)), otherwise the request (O(request_from_day))."
   - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET

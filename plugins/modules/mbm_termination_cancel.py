@@ -27,6 +27,8 @@ description:
 author:
   - ovhcloud.mbm contributors (@ovhcloud-mbm)
 extends_documentation_fragment:
+  - ovhcloud.mbm.termination
+  - ovhcloud.mbm.termination.write
   - ovhcloud.mbm.api
   - ovhcloud.mbm.attributes
 attributes:
@@ -35,77 +37,11 @@ attributes:
     details:
       - Check mode reads the state and, when a write is due, the consumer key's access rules
         (C(GET /auth/currentCredential)), then reports the predicted change; it never writes.
-  diff_mode:
-    support: full
-    details:
-      - The diff shows the termination status before and after (predicted in check mode).
   idempotent:
     support: full
     details:
       - Once C(renew.deleteAtExpiration) is false, a second run changes nothing.
-options:
-  service_name:
-    description:
-      - The internal name of the Managed Bare Metal service, for example V(pcc-192-0-2-10).
-    type: str
-    required: true
-  email_lookback_hours:
-    description:
-      - How far back, in hours, the account's e-mail history is read for termination e-mails (newest first; the scan
-        stops at the first older e-mail).
-      - At least V(72), the validity of a termination link. The default keeps a lapsed link visible for a day, so the
-        status reads V(token_expired) rather than V(active).
-    type: int
-    default: 96
-  billing_window:
-    description:
-      - What to do when a write falls before the billing window of the month (see O(request_from_day),
-        O(confirm_from_day) and O(billing_timezone)). OVHcloud bills whole months and refunds nothing pro rata.
-      - V(warn) writes and adds a warning, V(refuse) fails before writing anything, V(ignore) says nothing.
-      - The figures are returned in RV(termination.billing_window) whatever the mode.
-    type: str
-    choices: [warn, refuse, ignore]
-    default: warn
-  request_from_day:
-    description:
-      - First day of the month (in O(billing_timezone), on the API's clock) from which a termination request is
-        inside the billing window. OVHcloud advises the 25th. A day past the end of a shorter month means its last day.
-    type: int
-    default: 25
-  confirm_from_day:
-    description:
-      - First day of the month from which a confirmation is inside the billing window.
-    type: int
-    default: 25
-  billing_timezone:
-    description:
-      - IANA time zone name (for example V(UTC) or V(Europe/Paris)) in which the day of the month is counted.
-    type: str
-    default: UTC
 notes:
-  - "The life cycle: M(ovhcloud.mbm.mbm_termination_request) makes OVHcloud send a termination e-mail to the service's
-    admin contact (also readable in the account's e-mail history). Its confirmation link
-    (C(.../billing/confirmTerminate?id=<serviceId>&token=<token>)) is valid for 72 hours. Confirming with
-    M(ovhcloud.mbm.mbm_termination_confirm) deletes all the data of the service at once and cannot be undone; an
-    unconfirmed request simply lapses after 72 hours and loses nothing."
-  - "Termination e-mails are recognised by their confirmation link only: its C(id) must be the service's C(serviceId).
-    The subject is never trusted on its own (some e-mails have a generic subject), links to other services are ignored,
-    and the cancel link some e-mails carry (C(support/resiliation/?action=cancel...)) is never taken for a confirmation
-    link. E-mails are returned as id, date and subject; tokens and e-mail bodies are never returned or logged."
-  - "Status precedence (the first that holds wins): V(terminated) (404, or 460, and C(/services) says the resource is
-    deleted); V(terminating) (the service state is toRemove, toUnprovision, unprovisionning, toRecycle or recycling, or
-    C(/services) says toDelete, or OVHcloud accepted a confirmation sent from this controller);
-    V(termination_requested) (the newest termination e-mail for this service is younger than 72 h); V(request_pending)
-    (a C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
-    arrived yet, also when its answer was lost or was an HTTP 5xx; such a request also hides an older e-mail, whose link
-    it replaces); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
-    termination e-mail is older than 72 h, or its link was replaced by such a request whose e-mail never came);
-    V(active)."
-  - "It fails closed, writing nothing: a service that answers 404 and has no C(/services) record is not found (a typo
-    never reads as terminated); 460 without a deleted resource is expired (data may still be there); any service state
-    other than available, delivered or a removal state is busy."
-  - "Dates are judged on the OVHcloud API's clock (from C(GET /auth/time)), not on the clock of the host running the
-    module."
   - "That setting C(renew.deleteAtExpiration) back to false (and C(renew.automatic) to true) with
     C(PUT /dedicatedCloud/{serviceName}/serviceInfos) cancels a deletion scheduled at expiration is an assumption:
     the API schema marks C(renew) as writable, but OVHcloud does not document this use."

@@ -28,6 +28,9 @@ description:
 author:
   - ovhcloud.mbm contributors (@ovhcloud-mbm)
 extends_documentation_fragment:
+  - ovhcloud.mbm.termination
+  - ovhcloud.mbm.termination.write
+  - ovhcloud.mbm.termination.wait
   - ovhcloud.mbm.api
   - ovhcloud.mbm.attributes
 attributes:
@@ -36,20 +39,11 @@ attributes:
     details:
       - Check mode makes every read-only call (credentials and access rules, service, state, e-mails), then reports the
         predicted change and status. It never sends the request and never waits.
-  diff_mode:
-    support: full
-    details:
-      - The diff shows the termination status before and after (predicted in check mode).
   idempotent:
     support: full
     details:
       - A second run finds the pending request or the termination e-mail and sends nothing.
 options:
-  service_name:
-    description:
-      - The internal name of the Managed Bare Metal service, for example V(pcc-192-0-2-10).
-    type: str
-    required: true
   allow_non_mbm:
     description:
       - Also terminate services whose C(productReference) is not V(MBM) (for example V(EPCC), Hosted Private Cloud).
@@ -72,80 +66,7 @@ options:
       - Never waits in check mode.
     type: bool
     default: false
-  wait_timeout:
-    description:
-      - Maximum number of seconds to wait for the e-mail when O(wait_for_email=true).
-    type: int
-    default: 2400
-  wait_delay:
-    description:
-      - Seconds between two reads of the e-mail history while waiting (at least V(1)).
-    type: int
-    default: 30
-  email_lookback_hours:
-    description:
-      - How far back, in hours, the account's e-mail history is read for termination e-mails (newest first; the scan
-        stops at the first older e-mail).
-      - At least V(72), the validity of a termination link. The default keeps a lapsed link visible for a day, so the
-        status reads V(token_expired) rather than V(active).
-    type: int
-    default: 96
-  billing_window:
-    description:
-      - What to do when a write falls before the billing window of the month (see O(request_from_day),
-        O(confirm_from_day) and O(billing_timezone)). OVHcloud bills whole months and refunds nothing pro rata.
-      - V(warn) writes and adds a warning, V(refuse) fails before writing anything, V(ignore) says nothing.
-      - The figures are returned in RV(termination.billing_window) whatever the mode.
-    type: str
-    choices: [warn, refuse, ignore]
-    default: warn
-  request_from_day:
-    description:
-      - First day of the month (in O(billing_timezone), on the API's clock) from which a termination request is
-        inside the billing window. OVHcloud advises the 25th. A day past the end of a shorter month means its last day.
-    type: int
-    default: 25
-  confirm_from_day:
-    description:
-      - First day of the month from which a confirmation is inside the billing window.
-    type: int
-    default: 25
-  billing_timezone:
-    description:
-      - IANA time zone name (for example V(UTC) or V(Europe/Paris)) in which the day of the month is counted.
-    type: str
-    default: UTC
 notes:
-  - "The life cycle: M(ovhcloud.mbm.mbm_termination_request) makes OVHcloud send a termination e-mail to the service's
-    admin contact (also readable in the account's e-mail history). Its confirmation link
-    (C(.../billing/confirmTerminate?id=<serviceId>&token=<token>)) is valid for 72 hours. Confirming with
-    M(ovhcloud.mbm.mbm_termination_confirm) deletes all the data of the service at once and cannot be undone; an
-    unconfirmed request simply lapses after 72 hours and loses nothing."
-  - "Termination e-mails are recognised by their confirmation link only: its C(id) must be the service's C(serviceId).
-    The subject is never trusted on its own (some e-mails have a generic subject), links to other services are ignored,
-    and the cancel link some e-mails carry (C(support/resiliation/?action=cancel...)) is never taken for a confirmation
-    link. E-mails are returned as id, date and subject; tokens and e-mail bodies are never returned or logged."
-  - "Status precedence (the first that holds wins): V(terminated) (404, or 460, and C(/services) says the resource is
-    deleted); V(terminating) (the service state is toRemove, toUnprovision, unprovisionning, toRecycle or recycling, or
-    C(/services) says toDelete, or OVHcloud accepted a confirmation sent from this controller);
-    V(termination_requested) (the newest termination e-mail for this service is younger than 72 h); V(request_pending)
-    (a C(terminate) sent from this controller, recorded under O(state_dir), less than 40 minutes ago, whose e-mail has not
-    arrived yet, also when its answer was lost or was an HTTP 5xx; such a request also hides an older e-mail, whose link
-    it replaces); V(termination_scheduled) (C(renew.deleteAtExpiration) is true); V(token_expired) (the newest
-    termination e-mail is older than 72 h, or its link was replaced by such a request whose e-mail never came);
-    V(active)."
-  - "It fails closed, writing nothing: a service that answers 404 and has no C(/services) record is not found (a typo
-    never reads as terminated); 460 without a deleted resource is expired (data may still be there); any service state
-    other than available, delivered or a removal state is busy."
-  - "The request record is one JSON file per endpoint, credential and service under O(state_dir)/termination (mode
-    C(0600), written atomically, holding no secret: the credential is only hashed into its name). A record that cannot
-    be read fails the module instead of being taken for \"no request\", and an empty O(state_dir) is refused before any
-    write. Records are per credential: a request sent with another consumer key or from another controller is only
-    seen through its e-mail. Two runs for the same service on one controller (for example two inventory hosts naming
-    it) never write at once: the second waits for the first (at most O(wait_timeout) plus 10 minutes), then reads the
-    state the first one left."
-  - "Dates are judged on the OVHcloud API's clock (from C(GET /auth/time)), not on the clock of the host running the
-    module."
   - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET
     /me/notification/email/history*), C(POST /dedicatedCloud/*/terminate). On accounts governed by IAM policies
     the identity needs the IAM actions C(pccVMware:apiovh:get), C(pccVMware:apiovh:serviceInfos/get),
@@ -374,17 +295,16 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination import (
     request_termination,
     run_operation,
     termination_argument_spec,
+    wait_argument_spec,
 )
 
 
 def main():
     argument_spec = termination_argument_spec()
+    argument_spec.update(wait_argument_spec())
     argument_spec.update(
         allow_non_mbm=dict(type="bool", default=False),
         force_new_request=dict(type="bool", default=False),
-        wait_for_email=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=2400),
-        wait_delay=dict(type="int", default=30),
     )
     mbm = MbmModule(argument_spec=argument_spec, supports_check_mode=True)
     params = mbm.params

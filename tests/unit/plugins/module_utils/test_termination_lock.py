@@ -33,7 +33,7 @@ def test_two_simultaneous_requests_send_one_terminate(sim, tmp_path):
         except Exception as err:  # pylint: disable=broad-except  # reported below
             errors.append(err)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _attempt in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
