@@ -32,7 +32,7 @@ def check_role(role: pathlib.Path) -> list:
         if name in (defaults or {}):
             if "default" in spec and spec["default"] != defaults[name]:
                 errors.append("%s: %s defaults differ: %r in argument_specs, %r in defaults" % (role.name, name, spec["default"], defaults[name]))
-            if "default" not in spec:
+            if "default" not in spec and defaults[name] is not None:  # null means "not set": nothing to document
                 errors.append("%s: %s has a default in defaults/main.yml but none in argument_specs" % (role.name, name))
         elif "default" in spec:
             errors.append("%s: %s has a default in argument_specs but not in defaults/main.yml" % (role.name, name))
