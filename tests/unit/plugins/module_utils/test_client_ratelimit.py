@@ -105,7 +105,7 @@ def test_unusable_state_dir_is_a_clear_error(tmp_path):
 
 LIMIT = 40
 PROCESSES = 4
-PER_PROCESS = 25          # 4 x 25 = 100 attempts for 40 slots
+PER_PROCESS = LIMIT + 1   # more than the whole budget: every process must end up blocked, whoever runs first
 
 
 class Blocked(Exception):
