@@ -8,7 +8,7 @@
 PRIVATE to the ovhcloud.mbm collection: no API stability is promised; do not import it from elsewhere.
 
 It wraps python-ovh (``ovh.Client.raw_call``) and adds what python-ovh lacks: credential resolution that
-follows DESIGN section 7, custom endpoint URLs (the simulator), bounded retries of reads, one exception type
+follows docs/design.md section 7, custom endpoint URLs (the simulator), bounded retries of reads, one exception type
 with actionable hints, a client-side rate limit shared by every process on the controller, whole-object
 list expansion, and per-route call accounting.
 """
@@ -154,7 +154,7 @@ class WriteResult:
 
 
 # --------------------------------------------------------------------------------------------------------
-# Endpoint and credentials (DESIGN section 2 and 7)
+# Endpoint and credentials (docs/design.md section 2 and 7)
 # --------------------------------------------------------------------------------------------------------
 
 def _is_loopback(host):
@@ -218,7 +218,7 @@ def _config_get(parser, section, name):
 
 
 def resolve_credentials(endpoint, options, environ=None, config_paths=None):
-    """Pick the endpoint and credentials as DESIGN section 7 says; return (endpoint, creds, source).
+    """Pick the endpoint and credentials as docs/design.md section 7 says; return (endpoint, creds, source).
 
     Module options first. The OVH_* environment and python-ovh's config files are read only when no
     credential option of either family is set, so an OAuth2 host on a controller that exports AK/AS/CK is
@@ -348,7 +348,7 @@ def _load_times(text):
 # Error translation
 # --------------------------------------------------------------------------------------------------------
 
-# IAM action behind each route (DESIGN section 2; the sub-service actions are the simulator's assumption, see
+# IAM action behind each route (docs/design.md section 2; the sub-service actions are the simulator's assumption, see
 # docs/api-assumptions.md). Used to name the action when an IAM refusal does not say which one it refused.
 IAM_ACTIONS = {
     "GET /me": "account:apiovh:me/get",
@@ -495,7 +495,7 @@ def _build_ovh_client(name, base_url, creds, timeout):
     """A python-ovh Client that talks to base_url with exactly these credentials.
 
     ovh.Client.__init__ is deliberately not used: it would fill every value passed as None from OVH_* and
-    the config files, which DESIGN section 7 forbids when options are set, and it accepts only endpoint
+    the config files, which docs/design.md section 7 forbids when options are set, and it accepts only endpoint
     names. raw_call() only needs the attributes set here (python-ovh 1.x).
     """
     client = ovh.Client.__new__(ovh.Client)

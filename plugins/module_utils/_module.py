@@ -31,7 +31,7 @@ CLIENT_OPTIONS = ("endpoint", "application_key", "application_secret", "consumer
 def mbm_argument_spec():
     """Options shared by every module (doc fragment ovhcloud.mbm.api).
 
-    The credential options have no env fallback on purpose: DESIGN section 7 applies the OVH_* environment
+    The credential options have no env fallback on purpose: docs/design.md section 7 applies the OVH_* environment
     and python-ovh's config files only when no credential option of either family is set, which
     _client.resolve_credentials() decides. endpoint's default (ovh-eu) is applied there too, after the
     config files' [default] endpoint.

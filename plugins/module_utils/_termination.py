@@ -7,7 +7,7 @@
 PRIVATE to the ovhcloud.mbm collection: no API stability is promised; modules, the role and other
 module_utils of this collection are its only users.
 
-What lives here (DESIGN sections 4, 5 and 5b):
+What lives here (docs/design.md sections 4, 5 and 5b):
 
 * pure functions over API data: the status precedence, the confirmation link found in a termination
   e-mail, token expiry, the billing window, the match of a consumer key's access rules;
@@ -52,7 +52,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApi
 UTC = datetime.timezone.utc
 
 TOKEN_VALIDITY_SECONDS = 72 * 3600
-"""A termination link is valid 72 h after its e-mail (DESIGN section 4)."""
+"""A termination link is valid 72 h after its e-mail (docs/design.md section 4)."""
 
 EMAIL_WAIT_SECONDS = 2400
 """How long after a ``terminate`` its e-mail may still arrive (OVHcloud: up to 30 min; we allow 40)."""
@@ -99,7 +99,7 @@ R_SERVICES_ITEM = "/services/{serviceId}"
 R_EMAILS = "/me/notification/email/history"
 R_EMAIL = "/me/notification/email/history/{emailId}"
 
-# The access rules DESIGN section 2 asks a least-privilege consumer key to hold, by call.
+# The access rules docs/design.md section 2 asks a least-privilege consumer key to hold, by call.
 _SUGGESTED_RULES = (
     ("POST", R_TERMINATE, "POST /dedicatedCloud/*/terminate"),
     ("POST", R_CONFIRM, "POST /dedicatedCloud/*/confirmTermination"),
@@ -390,7 +390,7 @@ def termination_emails(emails, service_id):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Billing window (DESIGN section 5b)
+# Billing window (docs/design.md section 5b)
 # ---------------------------------------------------------------------------------------------------------
 
 def billing_window(now, timezone="UTC", from_day=25, mode="warn", action="request"):
@@ -482,7 +482,7 @@ def suggested_rule(method, template):
 
 
 def missing_access_rules(rules, calls, service_name):
-    """The suggested rule texts (DESIGN section 2) for every call in ``calls`` (``(method, template)``) that
+    """The suggested rule texts (docs/design.md section 2) for every call in ``calls`` (``(method, template)``) that
     ``rules`` do not allow, without duplicates, in call order."""
     missing = []
     for method, template in calls:
@@ -529,7 +529,7 @@ def preflight(client, service_name, operation, warn):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The controller-side request record (DESIGN section 5)
+# The controller-side request record (docs/design.md section 5)
 # ---------------------------------------------------------------------------------------------------------
 
 _SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -650,7 +650,7 @@ def _record_time(entry):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Status precedence (DESIGN section 5)
+# Status precedence (docs/design.md section 5)
 # ---------------------------------------------------------------------------------------------------------
 
 _NOT_ACCEPTED = ("refused",)
@@ -764,7 +764,7 @@ def decide_status(facts, now, email_wait=EMAIL_WAIT_SECONDS, lookback_hours=DEFA
 # ---------------------------------------------------------------------------------------------------------
 
 class Settings(object):
-    """Options that shape how the state is read and judged (DESIGN sections 5 and 5b)."""
+    """Options that shape how the state is read and judged (docs/design.md sections 5 and 5b)."""
 
     def __init__(self, email_lookback_hours=DEFAULT_LOOKBACK_HOURS, billing_window="warn", request_from_day=25,
                  confirm_from_day=25, billing_timezone="UTC", email_wait=EMAIL_WAIT_SECONDS):
@@ -972,7 +972,7 @@ def refresh_decision(client, state, settings, scanner=None, records=None, now=No
 
 
 def read_termination_state(client, service_name, settings=None, records=None, scanner=None, emails_optional=False, warn=None):
-    """Read everything about ``service_name`` and decide its termination status (DESIGN section 5).
+    """Read everything about ``service_name`` and decide its termination status (docs/design.md section 5).
 
     ``settings``: ``Settings`` (defaults when None); ``records``: ``RequestRecords`` or None (no record);
     ``scanner``: an ``EmailScanner`` to share between services (one history scan for a whole account).
@@ -1531,7 +1531,7 @@ def cancel_termination(runtime, service_name):
 # ---------------------------------------------------------------------------------------------------------
 
 def termination_argument_spec(service_name_required=True):
-    """Options shared by the termination modules (DESIGN section 7), beyond the client's.
+    """Options shared by the termination modules (docs/design.md section 7), beyond the client's.
 
     Documented by the doc fragments ``ovhcloud.mbm.termination`` and ``ovhcloud.mbm.termination.write``
     (plugins/doc_fragments/termination.py); keep both sides equal.

@@ -11,7 +11,7 @@ APPLICATION_SECRET = "SimAppSecret000000000000000000001"
 CK_FULL = "SimCkFullAccess00000000000000001"          # account ab12345-ovh, GET/POST/PUT/DELETE /*
 CK_READ_ONLY = "SimCkReadOnly0000000000000000001"     # account ab12345-ovh, GET /*
 CK_PENDING = "SimCkPending00000000000000000001"       # account ab12345-ovh, pendingValidation
-CK_LEAST_PRIVILEGE = "SimCkLeastPriv000000000000000001"  # account ab12345-ovh, the rules of DESIGN section 2
+CK_LEAST_PRIVILEGE = "SimCkLeastPriv000000000000000001"  # account ab12345-ovh, the rules of docs/design.md section 2
 CK_EXPIRED = "SimCkExpired00000000000000000001"       # account ab12345-ovh, validated but expired
 CK_IAM = "SimCkIamAccount00000000000000001"           # account cd67890-ovh (IAM-governed), GET/POST/PUT/DELETE /*
 

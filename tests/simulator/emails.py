@@ -1,7 +1,7 @@
 # Copyright (c) 2026 ovhcloud.mbm contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Termination e-mails in the styles seen in the wild (DESIGN section 4)."""
+"""Termination e-mails in the styles seen in the wild (docs/design.md section 4)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Where the endpoint and the credentials come from (DESIGN section 7), and the endpoint URL rules."""
+"""Where the endpoint and the credentials come from (docs/design.md section 7), and the endpoint URL rules."""
 
 from __future__ import annotations
 

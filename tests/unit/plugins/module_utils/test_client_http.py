@@ -263,7 +263,7 @@ def test_stale_timestamp_twice_fails(tmp_path):
     assert info.value.error_code == "QUERY_TIME_OUT"
 
 
-# -- error translation (DESIGN section 2) --------------------------------------------------------
+# -- error translation (docs/design.md section 2) --------------------------------------------------------
 
 TERMINATE = "/dedicatedCloud/{serviceName}/terminate"
 

@@ -105,5 +105,5 @@ def test_doc_fragment_matches_the_argument_spec():
         assert docs[name].get("required", False) == option.get("required", False), name
     assert {name for name, option in spec.items() if option.get("no_log")} == {"application_secret", "consumer_key", "client_secret"}
     assert spec["application_key"]["no_log"] is False and spec["client_id"]["no_log"] is False
-    # DESIGN section 7: credentials have no env fallback (the client decides when the environment applies)
+    # docs/design.md section 7: credentials have no env fallback (the client decides when the environment applies)
     assert [name for name, option in spec.items() if "fallback" in option] == ["endpoint", "api_rate_limit"]

@@ -148,7 +148,7 @@ def test_rate_limit_on_against_the_simulator(sim, tmp_path):
     assert sim.calls()["GET /me"] == 4
 
 
-# -- the least-privilege key of DESIGN section 2 --------------------------------------------------------
+# -- the least-privilege key of docs/design.md section 2 --------------------------------------------------------
 
 LINK = re.compile(r"/billing/confirmTerminate\?id=(\d+)(?:&amp;|&)token=([A-Za-z0-9]+)")
 DC = "/dedicatedCloud/{serviceName}"
