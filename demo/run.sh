@@ -93,12 +93,34 @@ echo "writes sent by the second run: $((after - before))"
 "${SIM_PYTHON}" - "${OUT}/decommission-report.json" <<'PY'
 import json
 import sys
+import textwrap
+
+
+def reason(host):
+    """The reason in words: a failed backup gate by its first violation, anything else as it is (wrapped below)."""
+    violations = (host.get("backup") or {}).get("violations") or []
+    if host.get("phase_reached") == "backup_gate" and violations:
+        first = violations[0]
+        text = "backup gate: %s" % first.get("rule", "violation")
+        if first.get("vm"):
+            text += " on VM %s" % first["vm"]
+        if first.get("datacenter"):
+            text += " (datacenter %s)" % first["datacenter"]
+        if len(violations) > 1:
+            text += ", and %d more violation(s)" % (len(violations) - 1)
+        return text + "; see the report"
+    return host.get("reason") or ""
+
 
 report = json.load(open(sys.argv[1]))
 print("%-20s %-15s %-22s %s" % ("host", "outcome", "status", "reason"))
 for host in report["hosts"]:
-    print("%-20s %-15s %-22s %s" % (host["host"], host.get("outcome"), host.get("status_after") or "-",
-                                     (host.get("reason") or "")[:100]))
+    lines = textwrap.wrap(reason(host), 70) or [""]
+    print("%-20s %-15s %-22s %s" % (host["host"], host.get("outcome"), host.get("status_after") or "-", lines[0]))
+    for line in lines[1:]:
+        print("%-60s %s" % ("", line))
+if report.get("approved_not_in_run"):
+    print("approved but not in this run: %s" % ", ".join(report["approved_not_in_run"]))
 PY
 
 banner "Audit log (${OUT}/audit.jsonl), last entries"

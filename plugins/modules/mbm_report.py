@@ -85,6 +85,20 @@ options:
       - An empty list appends nothing and creates no file.
     type: list
     elements: dict
+  approved_not_in_run:
+    description:
+      - For O(kind=report), approved service names that match no host of the run (a typo, or a C(--limit) subset).
+      - They are stored in the report under C(approved_not_in_run), listed in the Markdown report as
+        "approved but not in this run", and shown as a warning.
+    type: list
+    elements: str
+  warnings:
+    description:
+      - Messages to show as Ansible warnings (with any O(kind)); nothing is written for them.
+      - For example the P(ovhcloud.mbm.decommission#role) role warns this way, at preflight, about approved names
+        that match no host (O(kind=audit) with O(entries=[]) writes nothing).
+    type: list
+    elements: str
   title:
     description:
       - For O(kind=report), the title of the report.
@@ -316,6 +330,36 @@ def md_escape(value):
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+NO_ACTION_OUTCOMES = ("nothing_to_do", "done")
+
+
+def render_failure(failure):
+    """A failure record in words: phase, task, message, then the API details when there are any."""
+    if not isinstance(failure, dict):
+        return md_escape(failure)
+    text = "at phase %s" % (failure.get("phase") or "-")
+    if failure.get("task"):
+        text += " (task \"%s\")" % failure["task"]
+    if failure.get("msg"):
+        text += ": %s" % failure["msg"]
+    api = dict((key, value) for key, value in (failure.get("api") or {}).items() if value not in (None, "", {}, []))
+    if api:
+        text += " [API: %s]" % ", ".join("%s %s" % (key, value) for key, value in sorted(api.items()))
+    return md_escape(text)
+
+
+def render_window(item):
+    """The billing window line of a host: the figures of the phase that applies; no "acting now" without an action."""
+    window = item.get("billing_window") or {}
+    if not window.get("message"):
+        return None
+    if item.get("outcome") in NO_ACTION_OUTCOMES and window.get("day_of_month") is not None:
+        return "(no action pending) day %s of %s (%s), %s day(s) left in this month; the window for the %s opens on day %s" % (
+            window.get("day_of_month"), window.get("last_day_of_month"), window.get("timezone"), window.get("days_left_in_month"),
+            window.get("action") or "action", window.get("from_day"))
+    return window.get("message")
+
+
 def render_markdown(report):
     lines = ["# %s" % report["title"], ""]
     run = report.get("run") or {}
@@ -323,6 +367,10 @@ def render_markdown(report):
     lines.append("Generated at %s. Mode: %s." % (report["generated_at"], mode))
     summary = report["summary"]
     lines.append("Hosts: %d (%s)." % (summary["total"], ", ".join("%s: %d" % (k, summary[k]) for k in sorted(summary) if k != "total")))
+    if report.get("approved_not_in_run"):
+        lines.append("")
+        lines.append("**Approved but not in this run** (in decommission_approved_services, but no host of the play has this service name: "
+                     "a typo, or a --limit subset): %s." % ", ".join(md_escape(name) for name in report["approved_not_in_run"]))
     lines.append("")
     lines.append("| host | service | outcome | phase reached | status before | status after | backup | billing window | next / reason |")
     lines.append("|---|---|---|---|---|---|---|---|---|")
@@ -334,7 +382,7 @@ def render_markdown(report):
         window = item.get("billing_window") or {}
         window_text = "-"
         if window.get("day_of_month") is not None:
-            before = "" if window.get("open", True) else " (before the window)"
+            before = "" if window.get("open", True) or item.get("outcome") in NO_ACTION_OUTCOMES else " (before the window)"
             window_text = "day %s, %s days left%s" % (window.get("day_of_month"), window.get("days_left_in_month"), before)
         lines.append("| %s |" % " | ".join(md_escape(x) for x in (
             item.get("host"), item.get("service_name"), item.get("outcome"), item.get("phase_reached"),
@@ -355,9 +403,9 @@ def render_markdown(report):
                            ("Deletion date", "deletion_date")):
             if termination.get(key):
                 lines.append("- %s: %s" % (label, md_escape(termination.get(key))))
-        window = item.get("billing_window") or {}
-        if window.get("message"):
-            lines.append("- Billing window: %s" % md_escape(window.get("message")))
+        window_text = render_window(item)
+        if window_text:
+            lines.append("- Billing window: %s" % md_escape(window_text))
         backup = item.get("backup") or {}
         if backup:
             if backup.get("manifest_path"):
@@ -375,7 +423,7 @@ def render_markdown(report):
         for warning in item.get("warnings") or []:
             lines.append("- Warning: %s" % md_escape(warning))
         if item.get("failure"):
-            lines.append("- Failure: %s" % md_escape(item.get("failure")))
+            lines.append("- Failure: %s" % render_failure(item.get("failure")))
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -420,16 +468,21 @@ def build_report(params):
         item = derive_outcome(record)
         item["host"] = host
         item.setdefault("outcome", "not_reached")
+        if isinstance(item.get("billing_window"), dict) and item["billing_window"]:
+            item["billing_window"] = dict(item["billing_window"], action_pending=item["outcome"] not in NO_ACTION_OUTCOMES)
         entries.append(item)
         summary[item["outcome"]] = summary.get(item["outcome"], 0) + 1
         summary["total"] += 1
-    return {
+    report = {
         "title": params["title"],
         "generated_at": utc_now(),
         "run": params["content"] or {},
         "summary": summary,
         "hosts": entries,
     }
+    if params.get("approved_not_in_run"):
+        report["approved_not_in_run"] = sorted(set(params["approved_not_in_run"]))
+    return report
 
 
 def controller_user():
@@ -472,6 +525,8 @@ def main():
             hosts=dict(type="list", elements="str"),
             records=dict(type="dict"),
             entries=dict(type="list", elements="dict"),
+            approved_not_in_run=dict(type="list", elements="str"),
+            warnings=dict(type="list", elements="str"),
             title=dict(type="str", default="Managed Bare Metal decommission report"),
             ignore_keys=dict(type="list", elements="str", default=["evidence_time", "generated_at"], no_log=False),
             mode=dict(type="raw", default="0600"),
@@ -499,6 +554,8 @@ def main():
         module.fail_json(msg="Refusing to write %s: %s holds a secret (a token or credential); reports, manifests and the audit log "
                              "never store one" % (kind, to_native(exc)))
 
+    for warning in params["warnings"] or []:
+        module.warn(warning)
     result = dict(changed=False, path=path, check_mode=module.check_mode)
     try:
         if kind == "manifest":
@@ -513,6 +570,9 @@ def main():
             if not markdown_path:
                 markdown_path = path[:-5] + ".md" if path.endswith(".json") else path + ".md"
             report = build_report(params)
+            if report.get("approved_not_in_run"):
+                module.warn("Approved but not in this run (no host of the play has these service names; a typo, or a --limit subset): %s"
+                            % ", ".join(report["approved_not_in_run"]))
             result["markdown_path"] = markdown_path
             result["summary"] = report["summary"]
             changed = write_document(module, path, report, mode, ignore_keys)

@@ -66,6 +66,23 @@ expect_writes() {
     fi
 }
 
+# expect_no_change: the PLAY RECAP of the last run shows changed=0 for every host
+expect_no_change() {
+    if sed -n '/^PLAY RECAP/,$p' "${OUT}/last.log" | grep -E 'changed=[1-9]'; then
+        echo "the last run reported a change on a host (see the PLAY RECAP above)" >&2
+        exit 1
+    fi
+    grep -q '^PLAY RECAP' "${OUT}/last.log"
+}
+
+# json_check FILE PYTHON_EXPRESSION: the expression (over the JSON document "d") is true
+json_check() {
+    "${SIM_PYTHON}" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+if not eval(sys.argv[2]):
+    sys.exit("check failed on %s: %s" % (sys.argv[1], sys.argv[2]))' "$1" "$2"
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # 1. Unapproved, look-alike-approved, non-MBM, stale-backup and unattested services are never written to, even
 #    with decommission_confirm=true; every host of the play fails or is skipped, and the report (merged from
@@ -84,6 +101,12 @@ test_never_write() {
     test "$(stat -c %a "${OUT}/manifests/pcc-192-0-2-3.json")" = 600
     test "$(stat -c %a "${OUT}/decommission-report.json")" = 600
     grep -q 'erp-db' "${OUT}/decommission-report.md"
+    # Approved names that match no host of the play: a real warning at preflight, and listed in both reports.
+    grep -q 'WARNING.*APPROVED BUT NOT IN THIS RUN' "${OUT}/last.log"
+    json_check "${OUT}/decommission-report.json" \
+        "({'PCC-192-0-2-60', 'pcc-192-0-2-6*', 'pcc-192-0-2-600', 'pcc-192-0-2-1', 'all'} <= set(d['approved_not_in_run'])
+          and not {'pcc-192-0-2-3', 'pcc-192-0-2-7'} & set(d['approved_not_in_run']))"
+    grep -q 'Approved but not in this run.*PCC-192-0-2-60' "${OUT}/decommission-report.md"
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -100,10 +123,20 @@ test_gates_and_good() {
     "${CHECK[@]}" removal "${OUT}/state.json" pcc-192-0-2-1=yes pcc-192-0-2-9=yes pcc-192-0-2-3=no pcc-192-0-2-4=no
     "${CHECK[@]}" audit "${OUT}/audit.jsonl" pcc-192-0-2-1:request:written pcc-192-0-2-1:confirm:written \
         pcc-192-0-2-9:confirm:written pcc-192-0-2-3:request:skipped
+    # The billing window reported is that of the first phase that acted: the request (pcc-192-0-2-1), or the
+    # confirmation of an already requested service (pcc-192-0-2-9).
+    json_check "${OUT}/decommission-report.json" \
+        "({h['host']: h['billing_window'].get('action') for h in d['hosts'] if h['billing_window']}
+          == {'pcc-192-0-2-1': 'request', 'pcc-192-0-2-9': 'confirm', 'pcc-192-0-2-3': 'request', 'pcc-192-0-2-4': 'request'}
+          and all(h['billing_window']['action_pending'] for h in d['hosts']))"
     playbook 2 decommission -e target=gates_and_good -e decommission_confirm=true -vvv
     expect_writes "1 2 0"
+    expect_no_change
     "${CHECK[@]}" report "${OUT}/decommission-report.json" \
         pcc-192-0-2-1=nothing_to_do pcc-192-0-2-3=held@backup_gate pcc-192-0-2-4=held@attestation pcc-192-0-2-9=nothing_to_do
+    json_check "${OUT}/decommission-report.json" \
+        "[h['host'] for h in d['hosts'] if not h['billing_window']['action_pending']] == ['pcc-192-0-2-1', 'pcc-192-0-2-9']"
+    grep -q 'Billing window: (no action pending) day' "${OUT}/decommission-report.md"
     sim_admin GET /emails >"${OUT}/emails.json"
     "${CHECK[@]}" emails "${OUT}/emails.json" pcc-192-0-2-1=1 pcc-192-0-2-9=1 pcc-192-0-2-3=0 pcc-192-0-2-4=0
     "${CHECK[@]}" no-secret "${OUT}/emails.json" "${OUT}/all.log" "${OUT}/decommission-report.json" \
@@ -202,8 +235,42 @@ test_interrupted() {
     "${CHECK[@]}" emails "${OUT}/emails.json" pcc-192-0-2-2=1 pcc-192-0-2-8=1
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# 7. Usability: relative paths resolve against the directory ansible-playbook was started from (never the
+#    collection's playbooks/ folder) and are reported as absolute paths; a target that matches no host (empty
+#    inventory, failed inventory plugin) fails the run with an actionable message instead of an empty recap;
+#    a re-run of an unapproved or nothing-to-do host shows no change.
+test_usability() {
+    scenario usability
+    mkdir -p "${OUT}/cwd"
+    (cd "${OUT}/cwd" && playbook 0 plan -e target=pcc-192-0-2-8 -e decommission_report_dir=./rel-reports \
+        -e decommission_state_dir=rel-state)
+    test -f "${OUT}/cwd/rel-reports/plan-report.json"
+    test -f "${OUT}/cwd/rel-reports/plan-report.md"
+    test -f "${OUT}/cwd/rel-reports/manifests/pcc-192-0-2-8.json"
+    test ! -e "${HERE}/../../../../playbooks/rel-reports"
+    grep -q "Report: ${OUT}/cwd/rel-reports/plan-report.json" "${OUT}/last.log"
+    json_check "${OUT}/cwd/rel-reports/plan-report.json" "d['run']['audit_log'] == '${OUT}/cwd/rel-reports/audit.jsonl'"
+    (cd "${OUT}/cwd" && playbook 0 decommission -e target=pcc-192-0-2-5 -e decommission_report_dir=rel-reports)
+    expect_writes "0 0 0"
+    test -f "${OUT}/cwd/rel-reports/audit.jsonl"
+    (cd "${OUT}/cwd" && playbook 0 decommission -e target=pcc-192-0-2-5 -e decommission_report_dir=rel-reports)
+    expect_no_change
+    "${CHECK[@]}" report "${OUT}/cwd/rel-reports/decommission-report.json" pcc-192-0-2-5=skipped@approval
+
+    playbook 2 plan -e target=no_such_group
+    grep -q "No inventory host matches the target 'no_such_group'" "${OUT}/last.log"
+    grep -q 'ANSIBLE_INVENTORY_UNPARSED_FAILED=true' "${OUT}/last.log"
+    printf -- '---\nall:\n  hosts: {}\n' >"${OUT}/empty.yml"
+    rc=0
+    ansible-playbook ovhcloud.mbm.decommission -i "${OUT}/empty.yml" >"${OUT}/last.log" 2>&1 || rc=$?
+    test "${rc}" != 0
+    grep -q "No inventory host matches the target 'mbm_services'" "${OUT}/last.log"
+    expect_writes "0 0 0"
+}
+
 # ROLE_SCENARIOS="hook tags" runs only these scenarios (default: all).
-for name in never_write gates_and_good check_mode hook tags interrupted; do
+for name in never_write gates_and_good check_mode hook tags interrupted usability; do
     if [[ -z "${ROLE_SCENARIOS:-}" || " ${ROLE_SCENARIOS} " == *" ${name} "* ]]; then
         "test_${name}"
     fi

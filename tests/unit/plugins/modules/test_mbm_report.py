@@ -11,6 +11,7 @@ import os
 import stat
 
 import pytest
+from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_report
 from ansible_collections.ovhcloud.mbm.tests.unit.helpers import run_module
@@ -203,3 +204,81 @@ def test_markdown_escapes_pipes():
     text = mbm_report.render_markdown({"title": "T", "generated_at": "now", "run": {}, "summary": {"total": 1, "held": 1},
                                        "hosts": [{"host": "h", "outcome": "held", "reason": "a | b"}]})
     assert "a \\| b" in text
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch):
+    """Warnings of earlier module runs in this process stay in ansible's global list: start from none."""
+    if hasattr(ansible_warnings, "_global_warnings"):
+        monkeypatch.setattr(ansible_warnings, "_global_warnings", {})
+
+
+def warning_texts(result):
+    return [item["event"]["msg"] if isinstance(item, dict) else item for item in result.get("warnings", [])]
+
+
+@pytest.mark.usefixtures("fresh_warnings")
+def test_approved_not_in_run_listed_and_warned(tmp_path):
+    path = tmp_path / "r.json"
+    result = run_module(mbm_report, {"kind": "report", "path": str(path), "hosts": ["pcc-1"], "records": {"pcc-1": record()},
+                                     "approved_not_in_run": ["pcc-2x", "PCC-1", "pcc-2x"]})
+    assert not result["failed"]
+    assert json.loads(path.read_text())["approved_not_in_run"] == ["PCC-1", "pcc-2x"]
+    assert "Approved but not in this run" in (tmp_path / "r.md").read_text()
+    assert any("pcc-2x" in warning and "PCC-1" in warning for warning in warning_texts(result))
+
+
+@pytest.mark.usefixtures("fresh_warnings")
+def test_report_without_unmatched_approvals_has_no_such_section(tmp_path):
+    path = tmp_path / "r.json"
+    result = run_module(mbm_report, {"kind": "report", "path": str(path), "hosts": ["pcc-1"], "records": {"pcc-1": record()},
+                                     "approved_not_in_run": []})
+    assert "approved_not_in_run" not in json.loads(path.read_text())
+    assert "Approved but not in this run" not in (tmp_path / "r.md").read_text()
+    assert not warning_texts(result)
+
+
+@pytest.mark.usefixtures("fresh_warnings")
+def test_warnings_option_warns_and_writes_nothing(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    result = run_module(mbm_report, {"kind": "audit", "path": str(path), "entries": [], "warnings": ["APPROVED BUT NOT IN THIS RUN: x"]})
+    assert result["changed"] is False
+    assert warning_texts(result) == ["APPROVED BUT NOT IN THIS RUN: x"]
+    assert not path.exists()
+
+
+def test_failure_rendered_in_words_without_double_escaping():
+    msg = 'backup gate failed with 1 violation(s): stale_restore_point on VM "erp-db-01"'
+    text = mbm_report.render_markdown({"title": "T", "generated_at": "now", "run": {}, "summary": {"total": 1, "held": 1},
+                                       "hosts": [{"host": "h", "outcome": "held", "reason": "r",
+                                                  "failure": {"phase": "backup_gate", "task": "Backup gate", "msg": msg,
+                                                              "api": {"status": 403, "query_id": None}}}]})
+    line = [line for line in text.splitlines() if line.startswith("- Failure:")][0]
+    assert line == '- Failure: at phase backup_gate (task "Backup gate"): %s [API: status 403]' % msg
+    assert "\\" not in line
+
+
+def window(action, is_open=False):
+    return {"day_of_month": 20, "last_day_of_month": 30, "days_left_in_month": 10, "timezone": "UTC", "from_day": 25,
+            "action": action, "open": is_open, "mode": "warn",
+            "message": "day 20 of 30 (UTC): before the billing window for the %s (from day 25); OVHcloud bills whole months "
+                       "with no pro-rata refund, so acting now gives up 10 day(s) of this month already paid for" % action}
+
+
+def test_billing_window_without_pending_action_is_not_presented_as_a_loss(tmp_path):
+    path = tmp_path / "r.json"
+    records = {
+        "pcc-1": record(outcome="nothing_to_do", reason="already terminating", billing_window=window("confirm")),
+        "pcc-2": record(phases={"request": {"result": "written"}}, billing_window=window("request")),
+    }
+    run_module(mbm_report, {"kind": "report", "path": str(path), "hosts": ["pcc-1", "pcc-2"], "records": records})
+    report = dict((item["host"], item) for item in json.loads(path.read_text())["hosts"])
+    assert report["pcc-1"]["billing_window"]["action_pending"] is False
+    assert report["pcc-1"]["billing_window"]["days_left_in_month"] == 10
+    assert report["pcc-2"]["billing_window"]["action_pending"] is True
+    markdown = (tmp_path / "r.md").read_text()
+    section_1 = markdown.split("## pcc-1")[1].split("## pcc-2")[0]
+    section_2 = markdown.split("## pcc-2")[1]
+    assert "acting now" not in section_1
+    assert "(no action pending) day 20 of 30 (UTC), 10 day(s) left in this month; the window for the confirm opens on day 25" in section_1
+    assert "acting now gives up 10 day(s)" in section_2 and "for the request" in section_2
