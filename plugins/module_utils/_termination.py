@@ -585,7 +585,7 @@ class RequestRecords(object):
         path = self.path(service_name)
         directory = os.path.dirname(path)
         if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
+            os.makedirs(directory, 0o700, exist_ok=True)  # a parallel run may create it first
         handle, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
         try:
             os.fchmod(handle, 0o600)
@@ -613,7 +613,7 @@ class RequestRecords(object):
         path = self.path(service_name)[:-len(".json")] + ".lock"
         directory = os.path.dirname(path)
         if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
+            os.makedirs(directory, 0o700, exist_ok=True)  # a parallel run may create it first
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             deadline = monotonic() + timeout

@@ -64,3 +64,24 @@ def test_a_lock_held_too_long_fails_without_writing(sim, tmp_path):
 def test_check_mode_takes_no_lock_and_makes_no_file(sim, tmp_path):
     result = T.request_termination(runtime_for(sim, str(tmp_path / "state"), check_mode=True), C.HEALTHY)
     assert result["changed"] and not (tmp_path / "state" / "termination").exists()
+
+
+def test_a_parallel_run_creating_the_state_dir_first_is_no_error(sim, tmp_path, monkeypatch):
+    # two forks both see no directory, then both create it: the second must not fail
+    records = T.records_for_client(runtime_for(sim, str(tmp_path)).client, str(tmp_path))
+    os_path_isdir = T.os.path.isdir
+    with records.lock(C.HEALTHY, 1):
+        pass  # the directory exists now
+    answers = []
+
+    def isdir_racing(path):
+        # the module's own check says "missing" (another run creates it right after); os.makedirs then sees it
+        answers.append(path)
+        return os_path_isdir(path) if len(answers) % 2 == 0 else False
+
+    monkeypatch.setattr(T.os.path, "isdir", isdir_racing)
+    with records.lock(C.HEALTHY, 1):
+        records.update(C.HEALTHY, "request", outcome="unknown")
+    monkeypatch.setattr(T.os.path, "isdir", os_path_isdir)
+    assert answers  # the race was exercised
+    assert records.load(C.HEALTHY)["request"]["outcome"] == "unknown"
