@@ -4,8 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # The decommission role and its playbooks against the simulator (fleet: files/fixture.json).
-# Every scenario starts a fresh simulator and asserts on its call counts, its state and e-mails, and on the
-# report and audit log the role writes.
+# Every scenario starts a fresh simulator (the "accounts" scenario two: one per account and endpoint, fixtures
+# from files/accounts.py) and asserts on its call counts, its state and e-mails, and on the report and audit log
+# the role writes.
 
 set -eu
 
@@ -16,7 +17,9 @@ source ../setup_simulator/simulator.sh
 HERE="$(pwd)"
 CHECK=("${SIM_PYTHON}" "${HERE}/files/check.py")
 WORK="$(mktemp -d)"
+SECOND_SIM_PID=""
 cleanup() {
+    stop_second_simulator
     stop_simulator
     rm -rf "${WORK}"
 }
@@ -29,21 +32,51 @@ POST_TERMINATE="POST /dedicatedCloud/{serviceName}/terminate"
 POST_CONFIRM="POST /dedicatedCloud/{serviceName}/confirmTermination"
 PUT_INFOS="PUT /dedicatedCloud/{serviceName}/serviceInfos"
 
-# scenario NAME: fresh simulator and output directory
+# scenario NAME [FIXTURE]: fresh simulator (default fixture: files/fixture.json), output directory and inventories
 scenario() {
     echo "=== scenario: $1"
     OUT="${WORK}/$1"
     mkdir -p "${OUT}"
-    start_simulator "${HERE}/files/fixture.json"
+    INVENTORY=(-i "${HERE}/files/inventory.yml" -i "${HERE}/files/extra.yml")
+    start_simulator "${2:-${HERE}/files/fixture.json}"
     # start_simulator replaced the EXIT trap
     trap cleanup EXIT
 }
 
-# playbook EXPECTED_RC NAME [args]: run ansible-playbook ovhcloud.mbm.NAME on both inventories (one merged report)
+# start_second_simulator FIXTURE URL_FILE: simulator.sh runs one simulator at a time; this one (same Python, same
+# collection root) is stopped by stop_second_simulator or on exit. Sets SECOND_SIM_URL and SECOND_SIM_ADMIN_URL.
+start_second_simulator() {
+    local tries=0
+    (cd "${SIM_COLLECTION_ROOT}" && exec "${SIM_PYTHON}" -m tests.simulator --fixture "$1" --port 0 --url-file "$2") \
+        >"$2.log" 2>&1 &
+    SECOND_SIM_PID=$!
+    while [[ ! -s "$2" ]]; do
+        tries=$((tries + 1))
+        if [[ ${tries} -gt 300 ]] || ! kill -0 "${SECOND_SIM_PID}" 2>/dev/null; then
+            cat "$2.log" >&2
+            echo "the second simulator did not start" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    SECOND_SIM_URL="$("${SIM_PYTHON}" -c 'import json, sys; print(json.load(open(sys.argv[1]))["url"])' "$2")"
+    SECOND_SIM_ADMIN_URL="$("${SIM_PYTHON}" -c 'import json, sys; print(json.load(open(sys.argv[1]))["admin_url"])' "$2")"
+}
+
+stop_second_simulator() {
+    if [[ -n "${SECOND_SIM_PID}" ]]; then
+        kill "${SECOND_SIM_PID}" 2>/dev/null || true
+        wait "${SECOND_SIM_PID}" 2>/dev/null || true
+        SECOND_SIM_PID=""
+    fi
+}
+
+# playbook EXPECTED_RC NAME [args]: run ansible-playbook ovhcloud.mbm.NAME on the scenario's inventories (by default
+# inventory.yml and extra.yml: one merged report)
 playbook() {
     local expected="$1" name="$2" rc=0
     shift 2
-    ansible-playbook "ovhcloud.mbm.${name}" -i "${HERE}/files/inventory.yml" -i "${HERE}/files/extra.yml" \
+    ansible-playbook "ovhcloud.mbm.${name}" "${INVENTORY[@]}" \
         -e "decommission_report_dir=${OUT}" -e "decommission_state_dir=${OUT}/state" "$@" >"${OUT}/last.log" 2>&1 || rc=$?
     cat "${OUT}/last.log" >>"${OUT}/all.log"
     if [[ "${rc}" != "${expected}" ]]; then
@@ -57,11 +90,12 @@ writes() {
     echo "$(sim_call_count "${POST_TERMINATE}") $(sim_call_count "${POST_CONFIRM}") $(sim_call_count "${PUT_INFOS}")"
 }
 
+# expect_writes "TERMINATE CONFIRM PUT" [ADMIN_URL]: call counts of the simulator (default: the one of simulator.sh)
 expect_writes() {
     local got
-    got="$(writes)"
+    got="$(SIM_ADMIN_URL="${2:-${SIM_ADMIN_URL}}" writes)"
     if [[ "${got}" != "$1" ]]; then
-        echo "writes (terminate confirm put) are '${got}', expected '$1'" >&2
+        echo "writes (terminate confirm put) on ${2:-${SIM_ADMIN_URL}} are '${got}', expected '$1'" >&2
         exit 1
     fi
 }
@@ -269,8 +303,60 @@ test_usability() {
     expect_writes "0 0 0"
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# 8. Several accounts and endpoints in one run, over two inventories (files/accounts/eu.yml and ca.yml): the
+#    groups ovh_eu and ovh_ca take the endpoint and credentials of their account from group_vars, and
+#    pcc-192-0-2-31 (no such variable) falls back to the OVH_* environment, which simulator.sh points at the "ca"
+#    simulator with the keys of a third account. Two simulators stand for ovh-eu and ovh-ca, each with its own
+#    application and consumer keys (files/accounts.py): a host that used another account's endpoint or keys
+#    would find no service or be refused. Each simulator receives the writes of its own services only, every
+#    host is confirmed (terminating), one merged report names them all, and at -vvv no application secret,
+#    consumer key or token of either simulator appears in any output, report, manifest, state file or log.
+test_accounts() {
+    local fixtures="${WORK}/accounts-fixtures" vars="${HERE}/files/accounts/group_vars" secrets=() value group field
+    mkdir -p "${fixtures}"
+    "${SIM_PYTHON}" "${HERE}/files/accounts.py" "${HERE}/files/fixture.json" "${fixtures}"
+    scenario accounts "${fixtures}/ca.json"
+    start_second_simulator "${fixtures}/eu.json" "${fixtures}/eu-url.json"
+    local ca_admin="${SIM_ADMIN_URL}" eu_admin="${SECOND_SIM_ADMIN_URL}"
+    export ACCOUNTS_EU_ENDPOINT="${SECOND_SIM_URL}" ACCOUNTS_CA_ENDPOINT="${SIM_URL}"
+    INVENTORY=(-i "${HERE}/files/accounts/eu.yml" -i "${HERE}/files/accounts/ca.yml")
+    playbook 0 decommission -e decommission_confirm=true -vvv
+    expect_writes "2 2 0" "${eu_admin}"
+    expect_writes "3 3 0" "${ca_admin}"
+    SIM_ADMIN_URL="${eu_admin}" sim_admin GET /state >"${fixtures}/eu-state.json"
+    SIM_ADMIN_URL="${ca_admin}" sim_admin GET /state >"${fixtures}/ca-state.json"
+    "${CHECK[@]}" removal "${fixtures}/eu-state.json" pcc-192-0-2-11=yes pcc-192-0-2-12=yes
+    "${CHECK[@]}" removal "${fixtures}/ca-state.json" pcc-192-0-2-21=yes pcc-192-0-2-22=yes pcc-192-0-2-31=yes
+    SIM_ADMIN_URL="${eu_admin}" sim_admin GET /emails >"${fixtures}/eu-emails.json"
+    SIM_ADMIN_URL="${ca_admin}" sim_admin GET /emails >"${fixtures}/ca-emails.json"
+    "${CHECK[@]}" emails "${fixtures}/eu-emails.json" pcc-192-0-2-11=1 pcc-192-0-2-12=1 \
+        pcc-192-0-2-21=0 pcc-192-0-2-22=0 pcc-192-0-2-31=0
+    "${CHECK[@]}" emails "${fixtures}/ca-emails.json" pcc-192-0-2-21=1 pcc-192-0-2-22=1 pcc-192-0-2-31=1 \
+        pcc-192-0-2-11=0 pcc-192-0-2-12=0
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-11=confirmed@verify pcc-192-0-2-12=confirmed@verify \
+        pcc-192-0-2-21=confirmed@verify pcc-192-0-2-22=confirmed@verify pcc-192-0-2-31=confirmed@verify
+    json_check "${OUT}/decommission-report.json" \
+        "({h['host']: (h['endpoint'], h['status_after']) for h in d['hosts']}
+          == dict([(n, ('${SECOND_SIM_URL}', 'terminating')) for n in ('pcc-192-0-2-11', 'pcc-192-0-2-12')]
+                  + [(n, ('${SIM_URL}', 'terminating')) for n in ('pcc-192-0-2-21', 'pcc-192-0-2-22', 'pcc-192-0-2-31')]))"
+    "${CHECK[@]}" audit "${OUT}/audit.jsonl" pcc-192-0-2-11:confirm:written pcc-192-0-2-12:confirm:written \
+        pcc-192-0-2-21:confirm:written pcc-192-0-2-22:confirm:written pcc-192-0-2-31:confirm:written
+    # The secrets of the run: both groups' (read from their group_vars) and the environment's.
+    for group in ovh_eu ovh_ca; do
+        for field in application_secret consumer_key; do
+            value="$(sed -n "s/^decommission_${field}: *//p" "${vars}/${group}.yml")"
+            test -n "${value}"
+            secrets+=(--secret "${value}")
+        done
+    done
+    secrets+=(--secret "${OVH_APPLICATION_SECRET}" --secret "${OVH_CONSUMER_KEY}")
+    "${CHECK[@]}" no-secret "${fixtures}/eu-emails.json" --emails "${fixtures}/ca-emails.json" "${secrets[@]}" "${OUT}"
+    stop_second_simulator
+}
+
 # ROLE_SCENARIOS="hook tags" runs only these scenarios (default: all).
-for name in never_write gates_and_good check_mode hook tags interrupted usability; do
+for name in never_write gates_and_good check_mode hook tags interrupted usability accounts; do
     if [[ -z "${ROLE_SCENARIOS:-}" || " ${ROLE_SCENARIOS} " == *" ${name} "* ]]; then
         "test_${name}"
     fi

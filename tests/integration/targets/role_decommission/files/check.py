@@ -5,6 +5,7 @@
 
   check.py report REPORT.json [--check-mode yes|no] HOST=OUTCOME[@PHASE] ...   the report names exactly these hosts
   check.py no-secret EMAILS.json FILE_OR_DIR ...                              no token of /_sim/emails in any file
+           [--emails MORE.json] [--secret VALUE] (repeatable)                 nor a token of MORE.json, nor VALUE
   check.py emails EMAILS.json SERVICE=N ...                                   N termination e-mails per service
   check.py removal STATE.json SERVICE=yes|no ...                              whether the removal started
   check.py audit AUDIT.jsonl SERVICE:PHASE:ACTION ...                         these audit entries exist
@@ -68,11 +69,23 @@ def tokens(emails_path):
 
 
 def no_secret(args):
-    secrets = tokens(args[0])
-    if not secrets:
-        fail("no token in %s: the test would prove nothing" % args[0])
+    sources, extra, items = [args[0]], set(), []
+    rest = iter(args[1:])
+    for item in rest:
+        if item == "--emails":
+            sources.append(next(rest))
+        elif item == "--secret":
+            extra.add(next(rest))
+        else:
+            items.append(item)
+    secrets = set(extra)
+    for source in sources:
+        found = tokens(source)
+        if not found:
+            fail("no token in %s: the test would prove nothing" % source)
+        secrets |= found
     paths = []
-    for item in args[1:]:
+    for item in items:
         if os.path.isdir(item):
             for root, _dirs, files in os.walk(item):
                 paths.extend(os.path.join(root, name) for name in files)
@@ -85,8 +98,8 @@ def no_secret(args):
             data = handle.read()
         for secret in secrets:
             if secret.encode("utf-8") in data:
-                fail("a token appears in %s" % path)
-    print("no-secret: %d token(s) absent from %d file(s)" % (len(secrets), len(paths)))
+                fail("a %s appears in %s" % ("secret" if secret in extra else "token", path))
+    print("no-secret: %d token(s) and %d other secret(s) absent from %d file(s)" % (len(secrets - extra), len(extra), len(paths)))
 
 
 def emails(args):
