@@ -84,6 +84,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError, OvhClient
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination import (
     Settings,
@@ -146,7 +147,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _dedicated_cloud(self, client, name):
         try:
-            return client.get("/dedicatedCloud/{serviceName}", serviceName=name) or {}
+            return client.get(routes.SERVICE, serviceName=name) or {}
         except OvhApiError:
             return {}
 

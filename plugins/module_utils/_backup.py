@@ -23,24 +23,25 @@ import hashlib
 import json
 import re
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError
 
 MANIFEST_VERSION = 1
 MANIFEST_KIND = "ovhcloud.mbm.backup_manifest"
 
 # Route templates (docs/architecture.md); the client counts calls by these.
-ROUTE_SERVICE = "/dedicatedCloud/{serviceName}"
-ROUTE_DATACENTERS = "/dedicatedCloud/{serviceName}/datacenter"
-ROUTE_DATACENTER = "/dedicatedCloud/{serviceName}/datacenter/{datacenterId}"
-ROUTE_DATACENTER_BACKUP = "/dedicatedCloud/{serviceName}/datacenter/{datacenterId}/backup"
-ROUTE_VMS = "/dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm"
-ROUTE_VM = "/dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm/{vmId}"
-ROUTE_DC_FILERS = "/dedicatedCloud/{serviceName}/datacenter/{datacenterId}/filer"
-ROUTE_DC_FILER = "/dedicatedCloud/{serviceName}/datacenter/{datacenterId}/filer/{filerId}"
-ROUTE_FILERS = "/dedicatedCloud/{serviceName}/filer"
-ROUTE_FILER = "/dedicatedCloud/{serviceName}/filer/{filerId}"
-ROUTE_REPOSITORIES = "/dedicatedCloud/{serviceName}/backupRepository"
-ROUTE_REPOSITORY = "/dedicatedCloud/{serviceName}/backupRepository/{repositoryId}"
+ROUTE_SERVICE = routes.SERVICE
+ROUTE_DATACENTERS = routes.DATACENTERS
+ROUTE_DATACENTER = routes.DATACENTER
+ROUTE_DATACENTER_BACKUP = routes.DATACENTER_BACKUP
+ROUTE_VMS = routes.VMS
+ROUTE_VM = routes.VM
+ROUTE_DC_FILERS = routes.DC_FILERS
+ROUTE_DC_FILER = routes.DC_FILER
+ROUTE_FILERS = routes.FILERS
+ROUTE_FILER = routes.FILER
+ROUTE_REPOSITORIES = routes.REPOSITORIES
+ROUTE_REPOSITORY = routes.REPOSITORY
 
 # Stable rule names (violations and warnings).
 RULE_DATACENTER_BACKUP_DISABLED = "datacenter_backup_disabled"

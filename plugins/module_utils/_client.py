@@ -48,6 +48,9 @@ else:
     HAS_OVH = True
     OVH_IMPORT_ERROR = None
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._routes import access_rule, iam_action  # noqa: F401 (re-exported)
+
 
 DEFAULT_ENDPOINT = "ovh-eu"
 DEFAULT_STATE_DIR = "~/.ansible/ovhcloud_mbm"
@@ -65,7 +68,7 @@ RETRY_CAP_SECONDS = 30.0
 # Safety net on top of the time budget: full jitter can draw tiny delays many times in a row.
 RETRY_MAX_ATTEMPTS = 10
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PLACEHOLDER = routes.PLACEHOLDER
 
 
 def empty_api_calls():
@@ -347,44 +350,6 @@ def _load_times(text):
 # --------------------------------------------------------------------------------------------------------
 # Error translation
 # --------------------------------------------------------------------------------------------------------
-
-# IAM action behind each route (docs/design.md section 2; the sub-service actions are the simulator's assumption, see
-# docs/api-assumptions.md). Used to name the action when an IAM refusal does not say which one it refused.
-IAM_ACTIONS = {
-    "GET /me": "account:apiovh:me/get",
-    "GET /dedicatedCloud": "pccVMware:apiovh:get",
-    "GET /dedicatedCloud/{serviceName}": "pccVMware:apiovh:get",
-    "GET /dedicatedCloud/{serviceName}/serviceInfos": "pccVMware:apiovh:serviceInfos/get",
-    "PUT /dedicatedCloud/{serviceName}/serviceInfos": "pccVMware:apiovh:serviceInfos/edit",
-    "POST /dedicatedCloud/{serviceName}/terminate": "pccVMware:apiovh:terminate",
-    "POST /dedicatedCloud/{serviceName}/confirmTermination": "pccVMware:apiovh:confirmTermination",
-    "GET /dedicatedCloud/{serviceName}/datacenter": "pccVMware:apiovh:datacenter/get",
-    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}": "pccVMware:apiovh:datacenter/get",
-    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/backup": "pccVMware:apiovh:datacenter/backup/get",
-    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm": "pccVMware:apiovh:datacenter/vm/get",
-    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm/{vmId}": "pccVMware:apiovh:datacenter/vm/get",
-    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/filer": "pccVMware:apiovh:datacenter/filer/get",
-    "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/filer/{filerId}": "pccVMware:apiovh:datacenter/filer/get",
-    "GET /dedicatedCloud/{serviceName}/filer": "pccVMware:apiovh:filer/get",
-    "GET /dedicatedCloud/{serviceName}/filer/{filerId}": "pccVMware:apiovh:filer/get",
-    "GET /dedicatedCloud/{serviceName}/backupRepository": "pccVMware:apiovh:backupRepository/get",
-    "GET /dedicatedCloud/{serviceName}/backupRepository/{repositoryId}": "pccVMware:apiovh:backupRepository/get",
-    "GET /me/notification/email/history": "account:apiovh:me/notification/email/history/get",
-    "GET /me/notification/email/history/{emailId}": "account:apiovh:me/notification/email/history/get",
-    "GET /services": "account:apiovh:services/get",
-    "GET /services/{serviceId}": "account:apiovh:services/get",
-}
-
-
-def iam_action(method, route):
-    """The IAM action that governs a call (None when unknown)."""
-    return IAM_ACTIONS.get("%s %s" % (method, (route or "").split("?", 1)[0]))
-
-
-def access_rule(method, route):
-    """The consumer-key access rule that grants a call: placeholders become '*'."""
-    return "%s %s" % (method, _PLACEHOLDER.sub("*", route.split("?", 1)[0]))
-
 
 def _query_id(response):
     return response.headers.get("X-Ovh-QueryID") if response is not None else None
@@ -728,10 +693,10 @@ class OvhClient:
         # Replaced under a lock, never reset to None: python-ovh would then fetch it itself, uncounted.
         with self._delta_lock:
             if refresh or self._ovh._time_delta is None:
-                server_time = self._request("GET", "/auth/time", {}, need_auth=False).data
+                server_time = self._request("GET", routes.AUTH_TIME, {}, need_auth=False).data
                 if not isinstance(server_time, (int, float)):
-                    raise OvhApiError("GET /auth/time did not return a number", error_code="INVALID_RESPONSE",
-                                      method="GET", path="/auth/time", route="/auth/time")
+                    raise OvhApiError("GET %s did not return a number" % routes.AUTH_TIME, error_code="INVALID_RESPONSE",
+                                      method="GET", path=routes.AUTH_TIME, route=routes.AUTH_TIME)
                 self._ovh._time_delta = int(server_time) - int(time.time())
             return self._ovh._time_delta
 

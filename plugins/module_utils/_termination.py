@@ -47,6 +47,7 @@ except ImportError:  # pragma: no cover - Python < 3.9
     ZoneInfo = None
     HAS_ZONEINFO = False
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError
 
 UTC = datetime.timezone.utc
@@ -88,29 +89,16 @@ FUTURE_USES = (
 BILLING_MODES = ("warn", "refuse", "ignore")
 
 # The route templates this file uses (the same strings the client counts calls by).
-R_CREDENTIAL = "/auth/currentCredential"
-R_SERVICE = "/dedicatedCloud/{serviceName}"
-R_SERVICE_LIST = "/dedicatedCloud"
-R_SERVICE_INFOS = "/dedicatedCloud/{serviceName}/serviceInfos"
-R_TERMINATE = "/dedicatedCloud/{serviceName}/terminate"
-R_CONFIRM = "/dedicatedCloud/{serviceName}/confirmTermination"
-R_SERVICES = "/services"
-R_SERVICES_ITEM = "/services/{serviceId}"
-R_EMAILS = "/me/notification/email/history"
-R_EMAIL = "/me/notification/email/history/{emailId}"
-
-# The access rules docs/design.md section 2 asks a least-privilege consumer key to hold, by call.
-_SUGGESTED_RULES = (
-    ("POST", R_TERMINATE, "POST /dedicatedCloud/*/terminate"),
-    ("POST", R_CONFIRM, "POST /dedicatedCloud/*/confirmTermination"),
-    ("PUT", R_SERVICE_INFOS, "PUT /dedicatedCloud/*/serviceInfos"),
-    ("GET", R_EMAILS, "GET /me/notification/email/history*"),
-    ("GET", R_EMAIL, "GET /me/notification/email/history*"),
-    ("GET", R_SERVICES, "GET /services*"),
-    ("GET", R_SERVICES_ITEM, "GET /services*"),
-    ("GET", R_SERVICE, "GET /dedicatedCloud*"),
-    ("GET", R_SERVICE_INFOS, "GET /dedicatedCloud*"),
-)
+R_CREDENTIAL = routes.CURRENT_CREDENTIAL
+R_SERVICE = routes.SERVICE
+R_SERVICE_LIST = routes.SERVICE_LIST
+R_SERVICE_INFOS = routes.SERVICE_INFOS
+R_TERMINATE = routes.TERMINATE
+R_CONFIRM = routes.CONFIRM
+R_SERVICES = routes.SERVICES
+R_SERVICES_ITEM = routes.SERVICES_ITEM
+R_EMAILS = routes.EMAILS
+R_EMAIL = routes.EMAIL
 
 _READ_CALLS = (
     ("GET", R_SERVICE), ("GET", R_SERVICE_INFOS), ("GET", R_SERVICES), ("GET", R_SERVICES_ITEM),
@@ -474,11 +462,7 @@ def _concrete(template, service_name):
             .replace("{emailId}", "1"))
 
 
-def suggested_rule(method, template):
-    for rule_method, rule_template, text in _SUGGESTED_RULES:
-        if rule_method == method and rule_template == template:
-            return text
-    return "%s %s" % (method, template)
+suggested_rule = routes.suggested_rule
 
 
 def missing_access_rules(rules, calls, service_name):
