@@ -215,7 +215,8 @@ test_hook() {
 
 # ---------------------------------------------------------------------------------------------------------
 # 5. --tags and --skip-tags cannot skip a gate: with --tags request the gates still run (the stale host is held,
-#    the good one requested); skipping a gate's tag, or "always", holds the host instead of writing.
+#    the good one requested); skipping a gate's tag, or "always", holds the host instead of writing. The same
+#    with the prefixed tag aliases (decommission_request, decommission_backup_gate).
 test_tags() {
     scenario tags
     playbook 2 decommission -e target=pcc-192-0-2-1,pcc-192-0-2-3 --tags request
@@ -229,6 +230,13 @@ test_tags() {
     expect_writes "1 0 0"
     playbook 2 decommission -e target=pcc-192-0-2-8 --skip-tags always --tags request,confirm -e decommission_confirm=true
     expect_writes "1 0 0"
+    # The prefixed aliases (decommission_<phase>) select and skip the same phases, under the same gates.
+    playbook 2 decommission -e target=pcc-192-0-2-2,pcc-192-0-2-3 --tags decommission_request
+    expect_writes "2 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-2=requested pcc-192-0-2-3=held@backup_gate
+    playbook 2 decommission -e target=pcc-192-0-2-9 --skip-tags decommission_backup_gate
+    expect_writes "2 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-9=held@gates
 }
 
 # ---------------------------------------------------------------------------------------------------------
