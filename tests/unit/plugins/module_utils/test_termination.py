@@ -1,7 +1,8 @@
 # Copyright (c) 2026 ovhcloud.mbm contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Pure functions of _termination: dates, e-mail links, status precedence, billing window, access rules, records."""
+"""Pure functions of the termination rooms (_time, _emails, _status, _billing, _access, _records, _state): dates,
+e-mail links, status precedence, billing window, access rules, records."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import stat
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils import _termination as T
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _access, _billing, _emails, _records, _state, _status, _time
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 
-NOW = T.parse_api_time("2026-11-20T10:00:00Z")
+NOW = _time.parse_api_time("2026-11-20T10:00:00Z")
 HOUR = 3600.0
 TOKEN = "AbCdEf0123456789AbCdEf0123456789"
 OTHER_TOKEN = "ZyXwVu9876543210ZyXwVu9876543210"
@@ -43,45 +46,45 @@ def email(email_id, body, date="2026-11-20T08:00:00+00:00", subject="Deleting yo
     ("2026-11-20", NOW - 10 * HOUR),
 ])
 def test_parse_api_time_formats(text, expected):
-    assert T.parse_api_time(text) == pytest.approx(expected)
+    assert _time.parse_api_time(text) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("value", [None, "", "yesterday", "2026-13-01", True, {}])
 def test_parse_api_time_unreadable_is_none(value):
-    assert T.parse_api_time(value) is None
+    assert _time.parse_api_time(value) is None
 
 
 def test_format_time_is_utc_with_z():
-    assert T.format_time(NOW + 0.9) == "2026-11-20T10:00:00Z"
-    assert T.format_time(None) is None
+    assert _time.format_time(NOW + 0.9) == "2026-11-20T10:00:00Z"
+    assert _time.format_time(None) is None
 
 
 # --- e-mail links ----------------------------------------------------------------------------------------
 
 def test_link_in_text_body():
     body = "Please follow the link below within 72 hours:\n%s\n\nKind regards" % link(1001, TOKEN)
-    assert T.find_confirmation_links(body) == [(1001, TOKEN)]
+    assert _emails.find_confirmation_links(body) == [(1001, TOKEN)]
 
 
 def test_link_in_html_body_with_amp_entity_and_other_host():
     url = link(1001, TOKEN, host="ca.ovh.com", amp="&amp;")
     body = '<p><a href="%s">%s</a></p>' % (url, url)
-    assert T.find_confirmation_links(body) == [(1001, TOKEN)]
+    assert _emails.find_confirmation_links(body) == [(1001, TOKEN)]
 
 
 def test_numeric_amp_entity_is_decoded():
-    assert T.find_confirmation_links(link(7, TOKEN, amp="&#38;")) == [(7, TOKEN)]
+    assert _emails.find_confirmation_links(link(7, TOKEN, amp="&#38;")) == [(7, TOKEN)]
 
 
 def test_cancel_link_is_never_a_confirmation_link():
     cancel = "https://www.ovh.com/fr/support/resiliation/?action=cancel&amp;t=%s&amp;n=ab12345-ovh" % OTHER_TOKEN
     body = '<p>Cancel: <a href="%s">%s</a></p><p>Confirm: <a href="%s">x</a></p>' % (cancel, cancel, link(1003, TOKEN, amp="&amp;"))
-    assert T.find_confirmation_links(body) == [(1003, TOKEN)]
+    assert _emails.find_confirmation_links(body) == [(1003, TOKEN)]
 
 
 def test_cancel_link_carrying_confirmation_parameters_is_ignored():
     trap = "https://www.ovh.com/fr/support/resiliation/?action=cancel&redirect=/billing/confirmTerminate?id=1003&token=%s" % OTHER_TOKEN
-    assert T.find_confirmation_links(trap) == []
+    assert _emails.find_confirmation_links(trap) == []
 
 
 @pytest.mark.parametrize("body", [
@@ -95,36 +98,36 @@ def test_cancel_link_carrying_confirmation_parameters_is_ignored():
     None,
 ])
 def test_incomplete_or_foreign_links_are_ignored(body):
-    assert T.find_confirmation_links(body) == []
+    assert _emails.find_confirmation_links(body) == []
 
 
 def test_parse_termination_email_needs_this_service_id():
     mail = email(5, "Confirm: %s" % link(2002, TOKEN))
-    assert T.parse_termination_email(mail, 1001) is None
-    parsed = T.parse_termination_email(mail, 2002)
+    assert _emails.parse_termination_email(mail, 1001) is None
+    parsed = _emails.parse_termination_email(mail, 2002)
     assert parsed.email_id == 5 and parsed.service_id == 2002
     assert parsed.token_matches(TOKEN) and not parsed.token_matches(OTHER_TOKEN)
 
 
 def test_subject_alone_never_makes_a_termination_email():
     mail = email(6, "Your service will be deleted. No link here.", subject='Deleting your Managed Bare Metal "pcc-1"')
-    assert T.parse_termination_email(mail, 1001) is None
+    assert _emails.parse_termination_email(mail, 1001) is None
 
 
 def test_generic_subject_with_link_is_a_termination_email():
     mail = email(7, "Closure: " + link(1003, TOKEN), subject="Request for closure of services for the account ab12345-ovh")
-    assert T.parse_termination_email(mail, 1003) is not None
+    assert _emails.parse_termination_email(mail, 1003) is not None
 
 
 def test_one_email_with_links_for_several_services():
     body = "%s %s" % (link(1001, TOKEN), link(1002, OTHER_TOKEN))
-    assert T.parse_termination_email(email(8, body), 1001).token_matches(TOKEN)
-    assert T.parse_termination_email(email(8, body), 1002).token_matches(OTHER_TOKEN)
+    assert _emails.parse_termination_email(email(8, body), 1001).token_matches(TOKEN)
+    assert _emails.parse_termination_email(email(8, body), 1002).token_matches(OTHER_TOKEN)
 
 
 def test_two_different_tokens_for_the_same_service_are_not_trusted():
     body = "%s %s" % (link(1001, TOKEN), link(1001, OTHER_TOKEN))
-    parsed = T.parse_termination_email(email(9, body), 1001)
+    parsed = _emails.parse_termination_email(email(9, body), 1001)
     assert parsed.ambiguous and parsed._token is None  # pylint: disable=protected-access
     assert parsed.token_matches(TOKEN) and parsed.token_matches(OTHER_TOKEN) and not parsed.token_matches(None)
 
@@ -133,22 +136,22 @@ def test_an_ambiguous_newest_email_still_supersedes_older_ones():
     # Dropping the unreadable newer e-mail would make the older (superseded) token look valid.
     body = "%s %s" % (link(1001, TOKEN), link(1001, OTHER_TOKEN))
     mails = [email(3, link(1001, "OlderToken0123456789")), email(9, body)]
-    found = T.termination_emails(mails, 1001)
+    found = _emails.termination_emails(mails, 1001)
     assert [e.email_id for e in found] == [9, 3] and found[0].ambiguous
-    out = T.decide_status(facts(emails=found), NOW)
+    out = _status.decide_status(facts(emails=found), NOW)
     assert out["status"] == "termination_requested" and out["email"].email_id == 9 and out["email"]._token is None  # pylint: disable=protected-access
 
 
 def test_summary_and_repr_never_hold_the_token():
-    parsed = T.parse_termination_email(email(10, link(1001, TOKEN)), 1001)
+    parsed = _emails.parse_termination_email(email(10, link(1001, TOKEN)), 1001)
     assert parsed.summary() == {"id": 10, "date": "2026-11-20T08:00:00Z", "subject": "Deleting your Managed Bare Metal"}
     assert TOKEN not in repr(parsed) and TOKEN not in json.dumps(parsed.summary())
-    assert parsed.token_expires == T.parse_api_time("2026-11-23T08:00:00Z")
+    assert parsed.token_expires == _time.parse_api_time("2026-11-23T08:00:00Z")
 
 
 def test_termination_emails_newest_first():
     mails = [email(3, link(1001, TOKEN)), email(9, "nothing"), email(12, link(1001, OTHER_TOKEN)), email(4, link(1002, TOKEN))]
-    assert [e.email_id for e in T.termination_emails(mails, 1001)] == [12, 3]
+    assert [e.email_id for e in _emails.termination_emails(mails, 1001)] == [12, 3]
 
 
 class ListClient:
@@ -160,29 +163,29 @@ class ListClient:
 
     def get(self, template, **params):  # params: path parameters and query
         self.gets.append((template, params.get("emailId")))
-        if template == T.R_EMAILS:
+        if template == routes.EMAILS:
             return list(self.mails)
         return dict(self.mails[params["emailId"]])
 
 
 def test_scanner_reads_newest_first_and_stops_past_lookback():
-    mails = [email(i, "x", date=T.format_time(NOW - (10 - i) * 24 * HOUR)) for i in range(1, 11)]
+    mails = [email(i, "x", date=_time.format_time(NOW - (10 - i) * 24 * HOUR)) for i in range(1, 11)]
     client = ListClient(mails)
-    scanner = T.EmailScanner(client, lookback_hours=96)
+    scanner = _emails.EmailScanner(client, lookback_hours=96)
     found = scanner.scan(NOW)
     assert [m["id"] for m in found] == [10, 9, 8, 7, 6]  # 0 to 4 days old
-    assert [eid for tpl, eid in client.gets if tpl == T.R_EMAIL] == [10, 9, 8, 7, 6, 5]  # one past the lookback, then stop
+    assert [eid for tpl, eid in client.gets if tpl == routes.EMAIL] == [10, 9, 8, 7, 6, 5]  # one past the lookback, then stop
     assert scanner.newest_id == 10
 
 
 def test_scanner_rescan_reads_only_new_emails():
-    client = ListClient([email(1, "x", date=T.format_time(NOW - HOUR))])
-    scanner = T.EmailScanner(client)
+    client = ListClient([email(1, "x", date=_time.format_time(NOW - HOUR))])
+    scanner = _emails.EmailScanner(client)
     scanner.scan(NOW)
-    client.mails[2] = email(2, link(1001, TOKEN), date=T.format_time(NOW))
+    client.mails[2] = email(2, link(1001, TOKEN), date=_time.format_time(NOW))
     found = scanner.scan(NOW)
     assert [m["id"] for m in found] == [2, 1]
-    assert [eid for tpl, eid in client.gets if tpl == T.R_EMAIL] == [1, 2]
+    assert [eid for tpl, eid in client.gets if tpl == routes.EMAIL] == [1, 2]
 
 
 # --- status precedence -----------------------------------------------------------------------------------
@@ -201,7 +204,7 @@ def entry(state="active", termination_date=None):
 
 
 def mail_at(age_hours, email_id=50, token=TOKEN):
-    return T.TerminationEmail(email_id, NOW - age_hours * HOUR, "subject", 1001, token)
+    return _emails.TerminationEmail(email_id, NOW - age_hours * HOUR, "subject", 1001, token)
 
 
 def facts(**kw):
@@ -212,13 +215,13 @@ def facts(**kw):
 
 
 def decide(**kw):
-    return T.decide_status(facts(**kw), NOW)
+    return _status.decide_status(facts(**kw), NOW)
 
 
 def record(request_age_hours=None, outcome="accepted", confirm=None):
     rec = {}
     if request_age_hours is not None:
-        rec["request"] = {"sent_at": T.format_time(NOW - request_age_hours * HOUR), "outcome": outcome, "query_id": "Q1"}
+        rec["request"] = {"sent_at": _time.format_time(NOW - request_age_hours * HOUR), "outcome": outcome, "query_id": "Q1"}
     if confirm:
         rec["confirm"] = confirm
     return rec
@@ -231,7 +234,7 @@ def test_active():
 def test_terminated_on_404_with_deleted_record():
     out = decide(dedicated_cloud=None, dedicated_cloud_error=404, service_infos=None, service=entry("deleted", "2026-11-19T10:00:00+00:00"))
     assert out["status"] == "terminated"
-    assert out["deletion_date"] == T.parse_api_time("2026-11-19T10:00:00Z")
+    assert out["deletion_date"] == _time.parse_api_time("2026-11-19T10:00:00Z")
 
 
 def test_terminated_on_460_with_deleted_record():
@@ -239,24 +242,24 @@ def test_terminated_on_460_with_deleted_record():
 
 
 def test_404_without_services_record_is_not_found():
-    with pytest.raises(T.TerminationError) as err:
+    with pytest.raises(TerminationError) as err:
         decide(dedicated_cloud=None, dedicated_cloud_error=404, service_infos=None, service=None)
     assert err.value.kind == "not_found" and "typo" in err.value.msg
 
 
 def test_404_with_a_live_record_fails_closed():
-    with pytest.raises(T.TerminationError) as err:
+    with pytest.raises(TerminationError) as err:
         decide(dedicated_cloud=None, dedicated_cloud_error=404, service=entry("active"))
     assert err.value.kind == "not_found"
 
 
 def test_460_without_deleted_is_expired():
-    with pytest.raises(T.TerminationError) as err:
+    with pytest.raises(TerminationError) as err:
         decide(dedicated_cloud=None, dedicated_cloud_error=460, service=entry("suspended"))
     assert err.value.kind == "expired" and "suspended" in err.value.msg
 
 
-@pytest.mark.parametrize("state", sorted(T.REMOVAL_STATES))
+@pytest.mark.parametrize("state", sorted(_status.REMOVAL_STATES))
 def test_removal_states_are_terminating(state):
     assert decide(dedicated_cloud=dc(state), emails=[mail_at(1)])["status"] == "terminating"
 
@@ -272,25 +275,25 @@ def test_pending_action_alone_is_not_terminating():
 
 
 def test_accepted_confirmation_in_the_record_is_terminating():
-    rec = record(2, confirm={"sent_at": T.format_time(NOW - 60), "outcome": "accepted", "query_id": "QC", "email_id": 50})
+    rec = record(2, confirm={"sent_at": _time.format_time(NOW - 60), "outcome": "accepted", "query_id": "QC", "email_id": 50})
     out = decide(emails=[mail_at(1)], record=rec)
     assert out["status"] == "terminating" and "QC" in str(out["reason"])
 
 
 def test_stale_accepted_confirmation_is_ignored():
-    rec = {"confirm": {"sent_at": T.format_time(NOW - 200 * HOUR), "outcome": "accepted"}}
+    rec = {"confirm": {"sent_at": _time.format_time(NOW - 200 * HOUR), "outcome": "accepted"}}
     assert decide(record=rec)["status"] == "active"
 
 
-@pytest.mark.parametrize("state", sorted(T.BUSY_STATES))
+@pytest.mark.parametrize("state", sorted(_status.BUSY_STATES))
 def test_busy_states_fail_closed(state):
-    with pytest.raises(T.TerminationError) as err:
+    with pytest.raises(TerminationError) as err:
         decide(dedicated_cloud=dc(state), emails=[mail_at(1)])
     assert err.value.kind == "busy" and state in err.value.msg
 
 
 def test_unknown_state_fails_closed():
-    with pytest.raises(T.TerminationError) as err:
+    with pytest.raises(TerminationError) as err:
         decide(dedicated_cloud=dc("somethingNew"))
     assert err.value.kind == "busy"
 
@@ -377,7 +380,7 @@ def test_request_older_than_the_lookback_is_forgotten():
 
 def test_scheduled_reports_expiration():
     out = decide(service_infos=infos(True, "2026-11-30"))
-    assert out["status"] == "termination_scheduled" and out["deletion_date"] == T.parse_api_time("2026-11-30")
+    assert out["status"] == "termination_scheduled" and out["deletion_date"] == _time.parse_api_time("2026-11-30")
 
 
 def test_scheduled_wins_over_expired_token():
@@ -387,24 +390,24 @@ def test_scheduled_wins_over_expired_token():
 # --- billing window --------------------------------------------------------------------------------------
 
 def test_window_before_and_from_the_day():
-    before = T.billing_window(T.parse_api_time("2026-11-24T23:59:00Z"))
+    before = _billing.billing_window(_time.parse_api_time("2026-11-24T23:59:00Z"))
     assert (before["day_of_month"], before["days_left_in_month"], before["open"]) == (24, 6, False)
-    after = T.billing_window(T.parse_api_time("2026-11-25T00:00:00Z"))
+    after = _billing.billing_window(_time.parse_api_time("2026-11-25T00:00:00Z"))
     assert (after["day_of_month"], after["days_left_in_month"], after["open"]) == (25, 5, True)
     assert after["last_day_of_month"] == 30
 
 
 def test_window_counts_the_day_in_the_timezone():
-    moment = T.parse_api_time("2026-11-24T23:30:00Z")
-    assert T.billing_window(moment, "UTC")["day_of_month"] == 24
-    paris = T.billing_window(moment, "Europe/Paris")
+    moment = _time.parse_api_time("2026-11-24T23:30:00Z")
+    assert _billing.billing_window(moment, "UTC")["day_of_month"] == 24
+    paris = _billing.billing_window(moment, "Europe/Paris")
     assert paris["day_of_month"] == 25 and paris["open"] is True and paris["timezone"] == "Europe/Paris"
 
 
 def test_from_day_past_a_short_month_means_its_last_day():
-    feb = T.billing_window(T.parse_api_time("2027-02-28T12:00:00Z"), from_day=31)
+    feb = _billing.billing_window(_time.parse_api_time("2027-02-28T12:00:00Z"), from_day=31)
     assert feb["open"] is True and feb["days_left_in_month"] == 0
-    assert T.billing_window(T.parse_api_time("2027-02-27T12:00:00Z"), from_day=31)["open"] is False
+    assert _billing.billing_window(_time.parse_api_time("2027-02-27T12:00:00Z"), from_day=31)["open"] is False
 
 
 @pytest.mark.parametrize("moment, zone, day, last_day, days_left", [
@@ -418,7 +421,7 @@ def test_from_day_past_a_short_month_means_its_last_day():
     ("2026-03-29T01:30:00Z", "Europe/Paris", 29, 31, 2),         # the night clocks go forward
 ])
 def test_window_figures_at_month_ends_and_across_zones(moment, zone, day, last_day, days_left):
-    window = T.billing_window(T.parse_api_time(moment), zone, from_day=31)
+    window = _billing.billing_window(_time.parse_api_time(moment), zone, from_day=31)
     assert (window["day_of_month"], window["last_day_of_month"], window["days_left_in_month"]) == (day, last_day, days_left)
     assert window["open"] is (day == last_day)
     assert window["timezone"] == zone
@@ -427,64 +430,64 @@ def test_window_figures_at_month_ends_and_across_zones(moment, zone, day, last_d
 @pytest.mark.parametrize("kwargs", [{"timezone": "Mars/Olympus"}, {"from_day": 0}, {"from_day": 32}, {"mode": "maybe"}])
 def test_window_rejects_bad_options(kwargs):
     with pytest.raises(ValueError):
-        T.billing_window(NOW, **kwargs)
+        _billing.billing_window(NOW, **kwargs)
 
 
 def test_check_billing_window_modes():
     warnings = []
-    closed = T.billing_window(NOW, mode="warn")
-    T.check_billing_window(closed, warnings.append)
+    closed = _billing.billing_window(NOW, mode="warn")
+    _billing.check_billing_window(closed, warnings.append)
     assert len(warnings) == 1 and "day 20 of 30" in warnings[0]
-    T.check_billing_window(T.billing_window(NOW, mode="ignore"), warnings.append)
+    _billing.check_billing_window(_billing.billing_window(NOW, mode="ignore"), warnings.append)
     assert len(warnings) == 1
-    with pytest.raises(T.TerminationError) as err:
-        T.check_billing_window(T.billing_window(NOW, mode="refuse"), warnings.append)
+    with pytest.raises(TerminationError) as err:
+        _billing.check_billing_window(_billing.billing_window(NOW, mode="refuse"), warnings.append)
     assert err.value.kind == "billing_window" and "Nothing was written" in err.value.msg
-    T.check_billing_window(T.billing_window(NOW, from_day=1, mode="refuse"), warnings.append)  # open: silent
+    _billing.check_billing_window(_billing.billing_window(NOW, from_day=1, mode="refuse"), warnings.append)  # open: silent
     assert len(warnings) == 1
 
 
 def test_settings_validate_options_before_any_call():
-    with pytest.raises(T.TerminationError) as err:
-        T.Settings(billing_timezone="Nowhere/City")
+    with pytest.raises(TerminationError) as err:
+        _state.Settings(billing_timezone="Nowhere/City")
     assert err.value.kind == "invalid"
-    with pytest.raises(T.TerminationError):
-        T.Settings(email_lookback_hours=24)
-    with pytest.raises(T.TerminationError):
-        T.Settings(confirm_from_day=40)
+    with pytest.raises(TerminationError):
+        _state.Settings(email_lookback_hours=24)
+    with pytest.raises(TerminationError):
+        _state.Settings(confirm_from_day=40)
 
 
 # --- access rules ----------------------------------------------------------------------------------------
 
 def test_rule_matching_with_wildcards():
-    assert T.rule_matches({"method": "GET", "path": "/dedicatedCloud*"}, "GET", "/dedicatedCloud/pcc-1/serviceInfos")
-    assert T.rule_matches({"method": "POST", "path": "/dedicatedCloud/*/terminate"}, "POST", "/dedicatedCloud/pcc-1/terminate")
-    assert not T.rule_matches({"method": "POST", "path": "/dedicatedCloud/*/terminate"}, "POST", "/dedicatedCloud/pcc-1/confirmTermination")
-    assert not T.rule_matches({"method": "GET", "path": "/dedicatedCloud*"}, "POST", "/dedicatedCloud/pcc-1/terminate")
-    assert not T.rule_matches({"method": "GET", "path": "/me"}, "GET", "/me/notification/email/history")
+    assert _access.rule_matches({"method": "GET", "path": "/dedicatedCloud*"}, "GET", "/dedicatedCloud/pcc-1/serviceInfos")
+    assert _access.rule_matches({"method": "POST", "path": "/dedicatedCloud/*/terminate"}, "POST", "/dedicatedCloud/pcc-1/terminate")
+    assert not _access.rule_matches({"method": "POST", "path": "/dedicatedCloud/*/terminate"}, "POST", "/dedicatedCloud/pcc-1/confirmTermination")
+    assert not _access.rule_matches({"method": "GET", "path": "/dedicatedCloud*"}, "POST", "/dedicatedCloud/pcc-1/terminate")
+    assert not _access.rule_matches({"method": "GET", "path": "/me"}, "GET", "/me/notification/email/history")
 
 
 def test_missing_rules_are_named_as_design_lists_them():
     least = [{"method": "GET", "path": "/dedicatedCloud*"}, {"method": "GET", "path": "/services*"},
              {"method": "GET", "path": "/me/notification/email/history*"}, {"method": "POST", "path": "/dedicatedCloud/*/terminate"}]
-    assert T.missing_access_rules(least, T.CALLS_BY_OPERATION["request"], "pcc-1") == []
-    assert T.missing_access_rules(least, T.CALLS_BY_OPERATION["confirm"], "pcc-1") == ["POST /dedicatedCloud/*/confirmTermination"]
+    assert _access.missing_access_rules(least, _access.CALLS_BY_OPERATION["request"], "pcc-1") == []
+    assert _access.missing_access_rules(least, _access.CALLS_BY_OPERATION["confirm"], "pcc-1") == ["POST /dedicatedCloud/*/confirmTermination"]
     read_only = [{"method": "GET", "path": "/*"}]
-    assert T.missing_access_rules(read_only, T.CALLS_BY_OPERATION["cancel"], "pcc-1") == ["PUT /dedicatedCloud/*/serviceInfos"]
-    assert T.missing_access_rules([], T.CALLS_BY_OPERATION["read"], "pcc-1") == [
+    assert _access.missing_access_rules(read_only, _access.CALLS_BY_OPERATION["cancel"], "pcc-1") == ["PUT /dedicatedCloud/*/serviceInfos"]
+    assert _access.missing_access_rules([], _access.CALLS_BY_OPERATION["read"], "pcc-1") == [
         "GET /dedicatedCloud*", "GET /services*", "GET /me/notification/email/history*"]
 
 
 def test_confirm_with_token_does_not_need_the_email_history():
     rules = [{"method": "GET", "path": "/dedicatedCloud*"}, {"method": "GET", "path": "/services*"},
              {"method": "POST", "path": "/dedicatedCloud/*/confirmTermination"}]
-    assert T.missing_access_rules(rules, T.CALLS_BY_OPERATION["confirm_with_token"], "pcc-1") == []
+    assert _access.missing_access_rules(rules, _access.CALLS_BY_OPERATION["confirm_with_token"], "pcc-1") == []
 
 
 # --- request records -------------------------------------------------------------------------------------
 
 def test_records_are_private_atomic_and_hold_no_credential(tmp_path):
-    records = T.RequestRecords(str(tmp_path / "state"), "http://127.0.0.1:1/1.0", "SecretConsumerKey123")
+    records = _records.RequestRecords(str(tmp_path / "state"), "http://127.0.0.1:1/1.0", "SecretConsumerKey123")
     records.update("pcc-1", "request", service_id=1001, sent_at="2026-11-20T10:00:00Z", outcome="sending")
     records.update("pcc-1", "request", outcome="accepted", query_id="Q1")
     path = records.path("pcc-1")
@@ -499,44 +502,44 @@ def test_records_are_private_atomic_and_hold_no_credential(tmp_path):
 
 
 def test_records_are_per_endpoint_credential_and_service(tmp_path):
-    one = T.RequestRecords(str(tmp_path), "https://eu.api.ovh.com/1.0", "CK1")
-    paths = {one.path("pcc-1"), one.path("pcc-2"), T.RequestRecords(str(tmp_path), "https://eu.api.ovh.com/1.0", "CK2").path("pcc-1"),
-             T.RequestRecords(str(tmp_path), "https://ca.api.ovh.com/1.0", "CK1").path("pcc-1")}
+    one = _records.RequestRecords(str(tmp_path), "https://eu.api.ovh.com/1.0", "CK1")
+    paths = {one.path("pcc-1"), one.path("pcc-2"), _records.RequestRecords(str(tmp_path), "https://eu.api.ovh.com/1.0", "CK2").path("pcc-1"),
+             _records.RequestRecords(str(tmp_path), "https://ca.api.ovh.com/1.0", "CK1").path("pcc-1")}
     assert len(paths) == 4
 
 
 def test_missing_record_reads_as_none(tmp_path):
-    assert T.RequestRecords(str(tmp_path), "e", "c").load("pcc-1") == {}
-    assert T.RequestRecords(None, "e", "c").load("pcc-1") == {}
+    assert _records.RequestRecords(str(tmp_path), "e", "c").load("pcc-1") == {}
+    assert _records.RequestRecords(None, "e", "c").load("pcc-1") == {}
 
 
 @pytest.mark.parametrize("content", ["{torn", "[]", ""])
 def test_unreadable_record_fails_closed(tmp_path, content):
     # Reading a damaged record as "no record" could let a second terminate go out during the e-mail wait.
-    records = T.RequestRecords(str(tmp_path), "e", "c")
+    records = _records.RequestRecords(str(tmp_path), "e", "c")
     os.makedirs(os.path.dirname(records.path("pcc-1")))
     with open(records.path("pcc-1"), "w") as handle:
         handle.write(content)
-    with pytest.raises(T.TerminationError) as err:
+    with pytest.raises(TerminationError) as err:
         records.load("pcc-1")
     assert err.value.kind == "invalid" and "nothing was written" in err.value.msg
-    with pytest.raises(T.TerminationError):
+    with pytest.raises(TerminationError):
         records.update("pcc-1", "request", outcome="sending")
 
 
 def test_records_refuse_to_write_without_a_state_dir():
-    with pytest.raises(T.TerminationError) as err:
-        T.RequestRecords("", "e", "c").update("pcc-1", "request", outcome="sending")
+    with pytest.raises(TerminationError) as err:
+        _records.RequestRecords("", "e", "c").update("pcc-1", "request", outcome="sending")
     assert err.value.kind == "invalid" and "state_dir" in err.value.msg
 
 
 def test_record_survives_a_kill_between_sending_and_the_answer(tmp_path):
     # A run killed after writing "sending" leaves a record that reads as a pending request, then as overdue.
-    records = T.RequestRecords(str(tmp_path), "e", "c")
-    records.update("pcc-1", "request", sent_at=T.format_time(NOW - 60), outcome="sending", query_id=None)
-    fresh = T.RequestRecords(str(tmp_path), "e", "c").load("pcc-1")
-    assert T.decide_status(facts(record=fresh), NOW)["status"] == "request_pending"
-    later = T.decide_status(facts(record=fresh), NOW + T.EMAIL_WAIT_SECONDS)
+    records = _records.RequestRecords(str(tmp_path), "e", "c")
+    records.update("pcc-1", "request", sent_at=_time.format_time(NOW - 60), outcome="sending", query_id=None)
+    fresh = _records.RequestRecords(str(tmp_path), "e", "c").load("pcc-1")
+    assert _status.decide_status(facts(record=fresh), NOW)["status"] == "request_pending"
+    later = _status.decide_status(facts(record=fresh), NOW + _status.EMAIL_WAIT_SECONDS)
     assert later["status"] == "active" and later["request_overdue"] is True
 
 
@@ -568,9 +571,9 @@ def test_a_look_alike_services_record_never_reads_as_terminated():
     # 404, and /services answers an id whose resource is another service: a typo must stay "not found"
     look_alike = entry("deleted")
     look_alike["resource"]["name"] = "pcc-10"
-    client = StubClient({(T.R_SERVICE, None): _api_error(404), (T.R_SERVICES, None): [5], (T.R_SERVICES_ITEM, 5): look_alike})
-    with pytest.raises(T.TerminationError) as err:
-        T.read_termination_state(client, "pcc-1")
+    client = StubClient({(routes.SERVICE, None): _api_error(404), (routes.SERVICES, None): [5], (routes.SERVICES_ITEM, 5): look_alike})
+    with pytest.raises(TerminationError) as err:
+        _state.read_termination_state(client, "pcc-1")
     assert err.value.kind == "not_found" and err.value.error.status == 404
 
 
@@ -578,13 +581,13 @@ def test_a_services_entry_of_another_service_id_is_ignored():
     # serviceInfos names 1001; an entry 5 (deleted) listed for the name is not this service's record
     other = entry("deleted")
     other["serviceId"] = 5
-    client = StubClient({(T.R_SERVICE, None): dc(), (T.R_SERVICE_INFOS, None): infos(), (T.R_SERVICES, None): [5],
-                         (T.R_SERVICES_ITEM, 5): other, (T.R_EMAILS, None): []})
-    state = T.read_termination_state(client, "pcc-1")
+    client = StubClient({(routes.SERVICE, None): dc(), (routes.SERVICE_INFOS, None): infos(), (routes.SERVICES, None): [5],
+                         (routes.SERVICES_ITEM, 5): other, (routes.EMAILS, None): []})
+    state = _state.read_termination_state(client, "pcc-1")
     assert state.status == "active" and state.service is None
 
 
 def test_404_with_this_services_deleted_record_is_terminated():
-    client = StubClient({(T.R_SERVICE, None): _api_error(404), (T.R_SERVICES, None): [7, 1001], (T.R_SERVICES_ITEM, 7): None,
-                         (T.R_SERVICES_ITEM, 1001): entry("deleted")})
-    assert T.read_termination_state(client, "pcc-1").status == "terminated"
+    client = StubClient({(routes.SERVICE, None): _api_error(404), (routes.SERVICES, None): [7, 1001], (routes.SERVICES_ITEM, 7): None,
+                         (routes.SERVICES_ITEM, 1001): entry("deleted")})
+    assert _state.read_termination_state(client, "pcc-1").status == "terminated"
