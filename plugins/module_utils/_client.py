@@ -733,6 +733,12 @@ class OvhClient:
         return OvhApiError("No answer from the API (%s)" % kind, error_code=code, method=method, path=path,
                            route=route, hint=hint)
 
+    @property
+    def record_identity(self):
+        """``(base URL, consumer key or else OAuth2 client id)``: what the termination request records are keyed by
+        (only hashed into their file names, never stored). Read-only; the one reader of these python-ovh attributes."""
+        return self.base_url, self._ovh._consumer_key or self._ovh._client_id
+
 
 def _transport_permanent(exc):
     """Transport failures that a retry cannot cure."""
