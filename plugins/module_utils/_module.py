@@ -14,14 +14,9 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import (
-    DEFAULT_STATE_DIR,
-    HAS_OVH,
-    OVH_IMPORT_ERROR,
-    OvhApiError,
-    OvhClient,
-    empty_api_calls,
-)
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import HAS_OVH, OVH_IMPORT_ERROR, OvhClient, empty_api_calls
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import DEFAULT_STATE_DIR
 
 # The options below map 1:1 to OvhClient arguments.
 CLIENT_OPTIONS = ("endpoint", "application_key", "application_secret", "consumer_key", "client_id", "client_secret",

@@ -13,7 +13,9 @@ import stat
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError, OvhClient, RateLimiter
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhClient
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._ratelimit import RateLimiter
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import (
     FakeTime, ex, make_response, scripted_client, time_ex)
 
