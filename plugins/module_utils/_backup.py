@@ -84,7 +84,6 @@ def normalize_policy(options):
     return policy
 
 
-
 def run(client, service_name, policy, expansion=True, concurrency=4):
     """Gather, evaluate and build the manifest for a normalized policy; returns the module result (without
     api_calls). The evidence time is the API's clock read after gathering, so ages are never under-estimated.

@@ -68,4 +68,3 @@ def build_manifest(evidence, verdict, policy, evidence_time):
     }
     manifest["fingerprint"] = manifest_fingerprint(manifest)
     return manifest
-

@@ -361,4 +361,3 @@ def evaluate_policy(evidence, policy, now):
         "waivers": waivers,
         "summary": summary,
     }
-

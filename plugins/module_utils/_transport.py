@@ -114,4 +114,3 @@ def with_attempts(error, attempts, waited):
             error.message.rstrip("."), attempts, waited)
     error.args = (error.text(),)  # the message or the hint may have changed since the error was built
     return error
-

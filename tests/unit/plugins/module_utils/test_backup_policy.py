@@ -45,7 +45,7 @@ def vm(vm_id, name, points=None, last_result="success", state="enabled", power="
 def datacenter(dc_id, name, vms, backup_state="enabled", no_backup_option=False):
     raw_backup = None if no_backup_option else {"state": backup_state, "backupOffer": "advanced", "replicationZone": None}
     return backup_evidence.normalize_datacenter({"datacenterId": dc_id, "name": name, "commercialName": "MBM-" + name},
-                                       raw_backup, vms, [{"filerId": 5, "name": "ds-1", "size": 100, "spaceUsed": 10, "vmTotal": len(vms)}])
+                                                raw_backup, vms, [{"filerId": 5, "name": "ds-1", "size": 100, "spaceUsed": 10, "vmTotal": len(vms)}])
 
 
 def evidence(datacenters, repositories=None):
@@ -53,7 +53,7 @@ def evidence(datacenters, repositories=None):
         repositories = [{"repositoryId": 1, "repositoryName": "repo-1", "replication": True, "syncStatus": "ok",
                          "lastSuccessfulReplicationDate": iso(3)}]
     return backup_evidence.build_evidence("pcc-1-2-3-4", {"productReference": "MBM", "state": "delivered", "location": "rbx"},
-                                 datacenters, [], repositories)
+                                          datacenters, [], repositories)
 
 
 def policy(**options):
