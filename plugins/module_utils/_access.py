@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time
 

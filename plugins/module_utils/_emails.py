@@ -17,7 +17,7 @@ import re
 from urllib.parse import unquote
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import valid_token_shape
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import api_failure
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time

@@ -16,14 +16,9 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import (
-    DEFAULT_STATE_DIR,
-    HAS_OVH,
-    OVH_IMPORT_ERROR,
-    OvhApiError,
-    OvhClient,
-    empty_api_calls,
-)
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import HAS_OVH, OVH_IMPORT_ERROR, OvhClient, empty_api_calls
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import DEFAULT_STATE_DIR
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import BILLING_MODES
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import DEFAULT_LOOKBACK_HOURS
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._records import records_for_client

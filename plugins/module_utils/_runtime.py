@@ -15,7 +15,7 @@ import contextlib
 import time
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import check_billing_window
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import scrub_secret
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import read_termination_state, refresh_decision
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError

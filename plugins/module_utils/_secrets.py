@@ -50,3 +50,29 @@ def scrub_secret(err, secret):
     err.details = clean(err.details or {})
     err.args = (err.text(),)
     return err
+
+
+# What a report, manifest or audit line may never hold (mbm_report refuses it; the role checks attestations with it).
+FORBIDDEN_KEYS = frozenset(("token", "application_secret", "consumer_key", "client_secret", "password", "secret"))
+FORBIDDEN_TEXT = re.compile(r"confirmTerminate\?|[?&;]token=", re.IGNORECASE)
+
+
+class SecretFound(Exception):
+    def __init__(self, where, value):
+        super().__init__(where)
+        self.value = value
+
+
+def find_secret(value, where="content"):
+    """Raise SecretFound with the key path when value holds a forbidden key or a token-bearing string."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = "%s.%s" % (where, key)
+            if str(key).lower() in FORBIDDEN_KEYS and item not in (None, "", [], {}):
+                raise SecretFound(path, item)
+            find_secret(item, path)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            find_secret(item, "%s[%d]" % (where, index))
+    elif isinstance(value, str) and FORBIDDEN_TEXT.search(value):
+        raise SecretFound(where, value)

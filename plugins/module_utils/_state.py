@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import billing_window
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import DEFAULT_LOOKBACK_HOURS, EmailScanner, termination_emails
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._status import EMAIL_WAIT_SECONDS, REMOVAL_STATES, decide_status
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError, api_failure
