@@ -16,12 +16,10 @@ from __future__ import annotations
 import datetime
 import getpass
 import json
-import re
 
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import json_bytes
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import FORBIDDEN_KEYS, FORBIDDEN_TEXT, SecretFound, find_secret  # noqa: F401 (re-exported)
 
 OUTCOME_ORDER = ("failed", "held", "not_reached", "skipped", "planned", "requested", "confirmed", "nothing_to_do", "done")
 

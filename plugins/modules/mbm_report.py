@@ -191,11 +191,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import append_locked, file_mode, read_bytes, read_json, write_atomic
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import SecretFound, find_secret
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._report import (
-    SecretFound,
     audit_lines,
     build_report,
-    find_secret,
     render_json,
     render_markdown,
     strip_generated,

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _report as R
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _secrets as S
 
 
 def params(hosts, records=None, **extra):
@@ -100,13 +101,13 @@ def test_render_window_without_pending_action():
     ({"x": "https://example.test/?a=1&token=abc"}, "content.x"),
 ])
 def test_find_secret(value, where):
-    with pytest.raises(R.SecretFound) as info:
-        R.find_secret(value)
+    with pytest.raises(S.SecretFound) as info:
+        S.find_secret(value)
     assert str(info.value) == where
 
 
 def test_find_secret_ignores_empty_secret_keys_and_plain_text():
-    R.find_secret({"token": None, "consumer_key": "", "note": "the token is in the e-mail"})
+    S.find_secret({"token": None, "consumer_key": "", "note": "the token is in the e-mail"})
 
 
 def test_audit_lines_stamp_each_entry():
