@@ -26,7 +26,8 @@ fail() {
 # The simulator library, with the checkout as its root and the tools Python.
 SIM_COLLECTION_ROOT="${REPO_ROOT}"
 SIM_PYTHON="${BIN_DIR}/python"
-# shellcheck source=../tests/integration/targets/setup_simulator/simulator.sh
+export SIM_COLLECTION_ROOT SIM_PYTHON
+# shellcheck disable=SC1091
 source "${REPO_ROOT}/tests/integration/targets/setup_simulator/simulator.sh"
 cleanup() {
     stop_simulator
