@@ -102,6 +102,8 @@ run_step antsibull-docs lint_env bash -c "cd '$REPO_ROOT' && antsibull-docs lint
 run_step antsibull-changelog lint_env bash -c "cd '$REPO_ROOT' && antsibull-changelog lint"
 # The README's install route: build, install into an empty collections path, run from there.
 run_step artifact bash "$REPO_ROOT/tools/check_artifact.sh" "$VENV_DIR/tools/bin"
+# The execution environment: ansible-builder create (no container runtime) and the collection's requirements.
+run_step ee bash "$REPO_ROOT/tools/check_ee.sh" "$VENV_DIR/tools/bin"
 
 for item in "${left_out[@]}"; do
     log "left out: $item"
