@@ -104,6 +104,8 @@ run_step antsibull-changelog lint_env bash -c "cd '$REPO_ROOT' && antsibull-chan
 run_step artifact bash "$REPO_ROOT/tools/check_artifact.sh" "$VENV_DIR/tools/bin"
 # The execution environment: ansible-builder create (no container runtime) and the collection's requirements.
 run_step ee bash "$REPO_ROOT/tools/check_ee.sh" "$VENV_DIR/tools/bin"
+# The AWX job path: request and confirmation as separate ansible-runner jobs sharing only the state_dir.
+run_step awx-jobs "$VENV_DIR/tools/bin/python" "$REPO_ROOT/tools/check_awx_jobs.py" "$VENV_DIR/tools/bin"
 
 for item in "${left_out[@]}"; do
     log "left out: $item"
