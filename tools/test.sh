@@ -100,6 +100,8 @@ run_step role-argument-specs "$VENV_DIR/tools/bin/python" "$REPO_ROOT/tools/chec
 run_step ansible-lint lint_env bash -c "cd '$REPO_ROOT' && ansible-lint --offline --profile production"
 run_step antsibull-docs lint_env bash -c "cd '$REPO_ROOT' && antsibull-docs lint-collection-docs --plugin-docs ."
 run_step antsibull-changelog lint_env bash -c "cd '$REPO_ROOT' && antsibull-changelog lint"
+# docs/reference/ (antsibull-docs) must be what the plugins' documentation generates today.
+run_step reference-docs env MBM_TOOLS_BIN="$VENV_DIR/tools/bin" bash "$REPO_ROOT/tools/docs.sh" --check
 # The README's install route: build, install into an empty collections path, run from there.
 run_step artifact bash "$REPO_ROOT/tools/check_artifact.sh" "$VENV_DIR/tools/bin"
 # The execution environment: ansible-builder create (no container runtime) and the collection's requirements.
