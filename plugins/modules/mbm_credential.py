@@ -17,7 +17,7 @@ description:
     signed with the key is refused.
   - This needs the application key and secret of an OVHcloud API application, and no consumer key.
   - With O(state=validated), reads the key from O(path) and checks it with C(GET /auth/currentCredential) (signed with
-    it): validated, not expired, and holding the rules that were asked for. With O(wait=true) it waits for the
+    it), which must answer validated, not expired, and holding the rules that were asked for. With O(wait=true) it waits for the
     validation.
   - The access rules come from the collection's own table of routes (C(plugins/module_utils/_routes.py)), not from a
     document. With O(service_names), the rules under C(/dedicatedCloud) are narrowed to those services; the rules
@@ -50,7 +50,7 @@ options:
       - Narrow the C(/dedicatedCloud) rules to these services (exact names, for example V(pcc-192-0-2-10)).
       - When not set, the rules cover every C(dedicatedCloud) service of the account (C(GET /dedicatedCloud*),
         C(POST /dedicatedCloud/*/terminate), ...), which the inventory plugin needs to list the services.
-      - A key narrowed to services cannot list the account's services (C(GET /dedicatedCloud)): use a static inventory
+      - A key narrowed to services cannot list the account's services (C(GET /dedicatedCloud)); use a static inventory
         with one host per service.
     type: list
     elements: str
@@ -242,7 +242,6 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import (
 # POST /auth/credential is not signed: the client is built with this stand-in, which is never sent.
 UNSIGNED = "unsigned-consumer-key-request"
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-NOT_NARROWABLE = ("/services", "/me", "/auth")
 
 
 class CredentialError(Exception):
@@ -424,7 +423,8 @@ def main():
             result["validation_url"] = stored.get("validation_url")
             client = build_client(params, stored["consumer_key"])
             check(module, client, stored, result)
-        result["not_narrowed"] = [rule for rule in result["access_rules"] if rule["path"].startswith(NOT_NARROWABLE)]
+        # Only the rules under /dedicatedCloud name a service; the others are account-wide.
+        result["not_narrowed"] = [rule for rule in result["access_rules"] if not rule["path"].startswith(routes.SERVICE_LIST)]
     except CredentialError as err:
         result["api_calls"] = client.api_calls if client is not None else result["api_calls"]
         module.fail_json(msg=err.msg, failure={"status": None, "error_code": err.code, "message": err.msg,
