@@ -422,6 +422,11 @@ def main():
             result["access_rules"] = rules
             result["validation_url"] = stored.get("validation_url")
             client = build_client(params, stored["consumer_key"])
+            if (stored.get("application_key"), stored.get("endpoint")) != (client._ovh._application_key, client.base_url):
+                raise CredentialError("INVALID", "The key in %s was requested by application %s on %s: check it with that "
+                                                 "application's key and secret and that endpoint, not %s on %s."
+                                      % (params["path"], stored.get("application_key"), stored.get("endpoint"),
+                                         client._ovh._application_key, client.base_url))
             check(module, client, stored, result)
         # Only the rules under /dedicatedCloud name a service; the others are account-wide.
         result["not_narrowed"] = [rule for rule in result["access_rules"] if not rule["path"].startswith(routes.SERVICE_LIST)]
