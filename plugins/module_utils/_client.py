@@ -132,6 +132,12 @@ class OvhClient:
         resp = self._request("POST", template, path_params, body=body)
         return WriteResult(resp.data, resp.query_id, resp.status)
 
+    def post_unsigned(self, template, body=None, **path_params):
+        """POST once without a consumer key (only the application key identifies the caller, as for
+        ``POST /auth/credential``); return a WriteResult."""
+        resp = self._request("POST", template, path_params, body=body, need_auth=False)
+        return WriteResult(resp.data, resp.query_id, resp.status)
+
     def put(self, template, body=None, **path_params):
         """PUT once (never re-sent blindly); return a WriteResult."""
         resp = self._request("PUT", template, path_params, body=body)
@@ -353,6 +359,11 @@ class OvhClient:
             self._calls["retries"] += 1
             self._calls["retry_wait_seconds"] += delay
         return delay
+
+    @property
+    def application_key(self):
+        """The application key in use (it identifies the application, not a secret; None with OAuth2)."""
+        return self._ovh._application_key
 
     @property
     def record_identity(self):

@@ -225,19 +225,14 @@ failure:
 import json
 import os
 import re
-import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import (
-    HAS_OVH,
-    OVH_IMPORT_ERROR,
-    OvhApiError,
-    OvhClient,
-    empty_api_calls,
-)
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import HAS_OVH, OVH_IMPORT_ERROR, OvhClient, empty_api_calls
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import write_json_atomic
 
 # POST /auth/credential is not signed: the client is built with this stand-in, which is never sent.
 UNSIGNED = "unsigned-consumer-key-request"
@@ -287,24 +282,6 @@ def read_file(path):
     return data
 
 
-def write_file(path, data):
-    """Write atomically, mode 0600 from the start (the key never sits in a readable file)."""
-    directory = os.path.dirname(path) or "."
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o700)
-    handle, temporary = tempfile.mkstemp(prefix=".mbm-credential-", dir=directory)
-    try:
-        os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w") as stream:
-            json.dump(data, stream, indent=2, sort_keys=True)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
 def rule_set(rules):
     return set((rule.get("method"), rule.get("path")) for rule in rules or [] if isinstance(rule, dict))
 
@@ -315,7 +292,7 @@ def request(module, client, rules, result):
     if os.path.exists(path) and not params["force"]:
         existing = read_file(path)
         if (existing.get("endpoint") == client.base_url and rule_set(existing.get("access_rules")) == rule_set(rules)
-                and existing.get("application_key") == client._ovh._application_key):
+                and existing.get("application_key") == client.application_key):
             result.update(changed=False, validation_url=existing.get("validation_url"),
                           msg="%s already holds a key requested for these rules: nothing was asked. Validate it at the "
                               "URL, check it with state=validated, or set force=true for a new one." % path)
@@ -330,14 +307,15 @@ def request(module, client, rules, result):
     if params["redirection"]:
         body["redirection"] = params["redirection"]
     # Unsigned: only the application key identifies the caller (python-ovh's request_consumerkey does the same).
-    answer = client._request("POST", routes.CREDENTIAL_REQUEST, {}, body=body, need_auth=False).data
+    answer = client.post_unsigned(routes.CREDENTIAL_REQUEST, body=body).data
     if not isinstance(answer, dict) or not answer.get("consumerKey") or not answer.get("validationUrl"):
         raise CredentialError("INVALID_RESPONSE", "POST %s did not return a consumer key and a validation URL."
                               % routes.CREDENTIAL_REQUEST)
-    write_file(path, {"consumer_key": answer["consumerKey"], "validation_url": answer["validationUrl"],
-                      "endpoint": client.base_url, "application_key": client._ovh._application_key,
+    # mkstemp makes the temporary file 0600: the key never sits in a readable file
+    write_json_atomic(path, {"consumer_key": answer["consumerKey"], "validation_url": answer["validationUrl"],
+                      "endpoint": client.base_url, "application_key": client.application_key,
                       "access_rules": rules, "state": answer.get("state"),
-                      "requested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+                      "requested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, 0o600)
     result.update(validation_url=answer["validationUrl"],
                   msg="A consumer key was requested and written to %s (mode 0600). Open the validation URL, log in to the "
                       "OVHcloud account that owns the services and validate it; then run with state=validated." % path)
@@ -422,11 +400,11 @@ def main():
             result["access_rules"] = rules
             result["validation_url"] = stored.get("validation_url")
             client = build_client(params, stored["consumer_key"])
-            if (stored.get("application_key"), stored.get("endpoint")) != (client._ovh._application_key, client.base_url):
+            if (stored.get("application_key"), stored.get("endpoint")) != (client.application_key, client.base_url):
                 raise CredentialError("INVALID", "The key in %s was requested by application %s on %s: check it with that "
                                                  "application's key and secret and that endpoint, not %s on %s."
                                       % (params["path"], stored.get("application_key"), stored.get("endpoint"),
-                                         client._ovh._application_key, client.base_url))
+                                         client.application_key, client.base_url))
             check(module, client, stored, result)
         # Only the rules under /dedicatedCloud name a service; the others are account-wide.
         result["not_narrowed"] = [rule for rule in result["access_rules"] if not rule["path"].startswith(routes.SERVICE_LIST)]

@@ -15,12 +15,13 @@ import jinja2
 import pytest
 import yaml
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils import _client
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _credentials
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
 PATH = os.path.join(ROOT, "docs", "awx", "credential_type.yml")
 # The credential type's fields are the collection's credential options, named alike.
-FIELDS = ("endpoint",) + tuple(_client.CREDENTIAL_OPTIONS)
+FIELDS = ("endpoint",) + tuple(_credentials.CREDENTIAL_OPTIONS)
 SECRETS = {"application_secret", "consumer_key", "client_secret"}
 # AWX: the keys a field may carry, its types, and the kinds a custom type may have.
 FIELD_KEYS = {"id", "label", "type", "help_text", "secret", "multiline", "choices", "format", "ask_at_runtime", "default"}
@@ -75,7 +76,7 @@ def test_application_key_path_resolves_from_the_injected_environment(credential_
     env = _render(credential_type, {"endpoint": "ovh-eu", "application_key": "ak", "application_secret": "as",
                                     "consumer_key": "ck"})
     assert env["OVH_CLIENT_ID"] == "" and env["OVH_CLIENT_SECRET"] == ""
-    endpoint, creds, source = _client.resolve_credentials(None, {}, environ=env, config_paths=[])
+    endpoint, creds, source = _credentials.resolve_credentials(None, {}, environ=env, config_paths=[])
     assert endpoint == "ovh-eu"
     assert creds == {"application_key": "ak", "application_secret": "as", "consumer_key": "ck"}
     assert "environment" in source
@@ -84,21 +85,21 @@ def test_application_key_path_resolves_from_the_injected_environment(credential_
 @pytest.mark.parametrize("endpoint", ["ovh-eu", "ovh-ca", "ovh-us"])
 def test_oauth2_path_resolves_from_the_injected_environment(credential_type, endpoint):
     env = _render(credential_type, {"endpoint": endpoint, "client_id": "id", "client_secret": "secret"})
-    resolved, creds, dummy = _client.resolve_credentials(None, {}, environ=env, config_paths=[])
+    resolved, creds, dummy = _credentials.resolve_credentials(None, {}, environ=env, config_paths=[])
     assert resolved == endpoint
     assert creds == {"client_id": "id", "client_secret": "secret"}
 
 
 def test_oauth2_on_another_endpoint_is_refused(credential_type):
     env = _render(credential_type, {"endpoint": "kimsufi-eu", "client_id": "id", "client_secret": "secret"})
-    with pytest.raises(_client.OvhApiError) as info:
-        _client.resolve_credentials(None, {}, environ=env, config_paths=[])
+    with pytest.raises(OvhApiError) as info:
+        _credentials.resolve_credentials(None, {}, environ=env, config_paths=[])
     assert info.value.error_code == "INVALID_CONFIGURATION"
 
 
 def test_both_families_filled_in_is_refused(credential_type):
     env = _render(credential_type, {"endpoint": "ovh-eu", "application_key": "ak", "application_secret": "as",
                                     "consumer_key": "ck", "client_id": "id", "client_secret": "secret"})
-    with pytest.raises(_client.OvhApiError) as info:
-        _client.resolve_credentials(None, {}, environ=env, config_paths=[])
+    with pytest.raises(OvhApiError) as info:
+        _credentials.resolve_credentials(None, {}, environ=env, config_paths=[])
     assert "Mixed credentials" in str(info.value)
