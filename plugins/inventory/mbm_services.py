@@ -39,6 +39,16 @@ options:
     type: list
     elements: str
     default: [MBM]
+  api_rate_limit:
+    description:
+      - Maximum number of API requests per minute for one endpoint and consumer key (or OAuth2 client ID), shared with
+        every module running on the controller through a lock file in O(state_dir). V(0) disables the client-side limit.
+      - The inventory reads it, like the modules, from the environment variable E(OVH_API_RATE_LIMIT) when it is not
+        set in the configuration file.
+    type: int
+    default: 60
+    env:
+      - name: OVH_API_RATE_LIMIT
   email_lookback_hours:
     description:
       - How far back, in hours, the account's e-mail history is read to decide each service's termination status.

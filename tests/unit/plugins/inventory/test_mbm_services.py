@@ -176,3 +176,12 @@ def test_bad_credentials_fail_clearly(sim, tmp_path):
         parse(plugin)
     assert "could not list the services" in str(exc.value)
     assert C.CK_PENDING not in str(exc.value)
+
+
+def test_rate_limit_follows_the_environment_like_the_modules():
+    # the modules take OVH_API_RATE_LIMIT through their argument spec; the inventory through its option's env entry
+    import yaml  # pylint: disable=import-outside-toplevel
+    from ansible_collections.ovhcloud.mbm.plugins.inventory import mbm_services  # pylint: disable=import-outside-toplevel
+    option = yaml.safe_load(mbm_services.DOCUMENTATION)["options"]["api_rate_limit"]
+    assert option["env"] == [{"name": "OVH_API_RATE_LIMIT"}]
+    assert option["default"] == 60
