@@ -405,7 +405,8 @@ class Account:
         self.emails.sort(key=lambda m: m["id"])
 
     def _fixture_email(self, email, state, now):
-        """A pre-seeded e-mail: literal subject/body, or ``termination: {service, token, style?, host?}``."""
+        """A pre-seeded e-mail: literal subject/body, or ``termination: {service, token, style?, host?, linkForm?,
+        serviceId?}`` (``serviceId`` renders the billing form unless ``linkForm`` says otherwise)."""
         epoch = parse_time(email.get("date", "now"), now)
         mail = {"id": int(email["id"]) if "id" in email else state.next_email_id(), "date": iso_datetime(epoch),
                 "epoch": epoch, "subject": email.get("subject", ""), "body": email.get("body", "")}
@@ -418,7 +419,8 @@ class Account:
             mail["subject"], mail["body"] = email_styles.render(
                 term.get("style", service.email_style), term.get("host", service.email_host), self.nic, service.name,
                 term.get("serviceId", service.service_id), token,
-                link_form=term.get("linkForm", service.link_form(state.options)))
+                # a serviceId of its own (a trap: a link for another id) only exists in the billing form
+                link_form=term.get("linkForm", "billing" if "serviceId" in term else service.link_form(state.options)))
             mail["serviceName"] = service.name
             mail["token"] = token
             if term.get("serviceId", service.service_id) == service.service_id:
