@@ -129,3 +129,10 @@ def test_request_then_confirm_with_each_link_form(sim_factory, api_args, form):
     confirmed = run(mbm_termination_confirm, sim, api_args, service_name=C.HEALTHY)
     assert confirmed["changed"] and confirmed["termination"]["status"] == "terminating"
     assert sim.calls().get(TERMINATE, 0) == 1 and sim.calls().get(CONFIRM, 0) == 1
+
+
+@pytest.mark.parametrize("limit", [0, -5])
+def test_email_scan_limit_below_one_is_refused_before_any_call(sim, api_args, limit):
+    result = run(mbm_termination_request, sim, api_args, service_name=C.HEALTHY, email_scan_limit=limit)
+    assert result["failed"] and result["failure"]["error_code"] == "INVALID" and "email_scan_limit" in result["msg"]
+    assert sum(sim.calls().values()) == 0
