@@ -38,7 +38,7 @@ options:
       - How many e-mails of the account's history are read at most, by id, newest first. An e-mail dated before the
         look-back window does not stop the scan. Each e-mail is one API call the first time it is read.
       - When the limit stops the scan before the e-mails read reach back past O(email_lookback_hours), the status
-        cannot be decided: the modules fail closed (no termination request, no confirmation with a token taken from an
+        cannot be decided and the modules fail closed (no termination request, no confirmation with a token taken from an
         e-mail) and say how far the scan went (C(termination.email_scan) in the result). A token given by hand to
         M(ovhcloud.mbm.mbm_termination_confirm) is still sent.
     type: int
