@@ -63,7 +63,7 @@ options:
         72 hours, counted from that first e-mail, are over).
       - Otherwise it is sent, also when no e-mail of the request was seen, when there is no record of the request (or
         it is older than the e-mail wait), when the history is not readable, or when O(email_scan_limit) stopped the
-        scan: OVHcloud is the judge, and a warning says why the token could not be checked. A refusal by OVHcloud is
+        scan (OVHcloud is the judge, and a warning says why the token could not be checked). A refusal by OVHcloud is
         reported as a token problem and is never retried in the same run.
       - A service that is terminated, being removed, busy or scheduled for deletion is never confirmed, token or not.
     type: str
