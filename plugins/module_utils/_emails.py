@@ -385,6 +385,15 @@ def email_evidence_problem(scan_info, mails, service_id, lookback_hours=DEFAULT_
     return "; ".join(problems) or None
 
 
+def _history_id(value):
+    """An e-mail id of the history list: an int, or a string of ASCII digits; anything else is None (skipped)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _ID_RE.match(value):
+        return int(value)
+    return None
+
+
 class EmailScanner(object):
     """Reads the account's e-mail history by id, newest (highest id) first, up to ``scan_limit`` e-mails.
 
@@ -409,7 +418,7 @@ class EmailScanner(object):
             ids = self.client.get(routes.EMAILS)
         except OvhApiError as err:
             raise api_failure(err, "Could not list the account's e-mail history")
-        ids = sorted(set(i for i in (ids or []) if isinstance(i, int) and not isinstance(i, bool)), reverse=True)
+        ids = sorted(set(_history_id(i) for i in (ids or [])) - {None}, reverse=True)
         self.newest_id = ids[0] if ids else 0
         emails = []
         oldest = None

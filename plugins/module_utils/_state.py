@@ -253,6 +253,8 @@ def refresh_decision(client, state, settings, scanner=None, records=None, now=No
     except TerminationError as err:
         if err.error is None and err.kind in ("not_found", "expired"):
             err.error = state.dedicated_cloud_exc
+        if err.kind == "email_unknown":
+            err.result = dict(err.result, email_scan=state.email_scan)  # how far the scan went, also when failing closed
         raise
     return state
 

@@ -145,3 +145,15 @@ def test_scanner_rescan_reads_only_new_emails():
     found = scanner.scan(NOW)
     assert [m["id"] for m in found] == [2, 1]
     assert [eid for tpl, eid in client.gets if tpl == routes.EMAIL] == [1, 2]
+
+
+def test_scanner_skips_ids_that_are_not_ascii_numbers():
+    client = ListClient([email(1, "x", date=_time.format_time(NOW - HOUR))])
+    original = client.get
+
+    def get(template, **params):
+        if template == routes.EMAILS:
+            return [1, "1\u00b2", True, None, "x"]
+        return original(template, **params)
+    client.get = get
+    assert [m["id"] for m in _emails.EmailScanner(client).scan(NOW)] == [1]

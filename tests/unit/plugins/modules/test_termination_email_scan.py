@@ -52,6 +52,7 @@ def test_scan_limit_before_the_window_is_covered_fails_closed(sim, api_args):
         sim.add_email(date="-%dh" % hour, subject="Newsletter", body="news")
     request = run(mbm_termination_request, sim, api_args, service_name=C.HEALTHY, email_scan_limit=2)
     assert request["failed"] and request["failure"]["error_code"] == "EMAIL_UNKNOWN" and "email_scan_limit" in request["msg"]
+    assert request["email_scan"] == {"read": 2, "limit": 2, "listed": 8, "complete": False, "oldest_date": "2026-11-20T07:00:00Z"}
     assert sim.calls().get(TERMINATE, 0) == 0
     picked = run(mbm_termination_confirm, sim, api_args, service_name=C.REQUESTED, email_scan_limit=2)
     assert picked["failed"] and picked["failure"]["error_code"] == "EMAIL_UNKNOWN" and sim.calls().get(CONFIRM, 0) == 0
