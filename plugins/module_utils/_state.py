@@ -228,6 +228,7 @@ def refresh_decision(client, state, settings, scanner=None, records=None, now=No
     if records is not None:
         state.record = records.load(state.service_name)
     state.email_problem_tolerated = bool(emails_optional)
+    state.email_problem = None
     if _needs_emails(state):
         # A missing serviceId does not skip the scan: named links still match; email_evidence_problem fails closed.
         scanner = scanner or settings.scanner(client)
