@@ -84,6 +84,17 @@ banner "2. Decommission: request, termination e-mail, confirmation (decommission
 run_playbook decommission -e decommission_confirm=true
 echo "writes sent to the API so far: $(writes)"
 cat "${OUT}/decommission-report.md"
+echo
+echo "The confirmation links the termination e-mails carried (the simulator's default managedBaremetal form; tokens hidden):"
+sim_admin GET /emails | "${SIM_PYTHON}" -c '
+import json, re, sys
+for mail in json.load(sys.stdin):
+    if mail.get("token"):
+        for url in re.findall(r"https?://[^\s\x22<>]+", mail["body"]):
+            if mail["token"] in url:
+                print("  e-mail %s (%s): %s" % (mail["id"], mail["serviceName"], url.replace(mail["token"], "********").replace("&amp;", "&")))
+                break
+'
 
 banner "3. Decommission again: nothing left to do"
 before="$(writes)"

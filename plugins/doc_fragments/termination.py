@@ -27,12 +27,22 @@ class ModuleDocFragment:
 options:
   email_lookback_hours:
     description:
-      - How far back, in hours, the account's e-mail history is read for termination e-mails (newest first; the scan
-        stops at the first older e-mail).
+      - How far back, in hours, termination e-mails count for the status. E-mails are judged by their date, never by
+        their id (ids are not assumed to follow dates); see O(email_scan_limit) for how many are read.
       - At least V(72), the validity of a termination link. The default keeps a lapsed link visible for a day, so the
         status reads V(token_expired) rather than V(active).
     type: int
     default: 96
+  email_scan_limit:
+    description:
+      - How many e-mails of the account's history are read at most, by id, newest first. An e-mail dated before the
+        look-back window does not stop the scan. Each e-mail is one API call the first time it is read.
+      - When the limit stops the scan before the e-mails read reach back past O(email_lookback_hours), the status
+        cannot be decided and the modules fail closed (no termination request, no confirmation with a token taken from an
+        e-mail) and say how far the scan went (C(termination.email_scan) in the result). A token given by hand to
+        M(ovhcloud.mbm.mbm_termination_confirm) is still sent.
+    type: int
+    default: 500
   request_from_day:
     description:
       - First day of the month (in O(billing_timezone), on the API's clock) from which a termination request is
@@ -51,14 +61,19 @@ options:
     default: UTC
 notes:
   - "The life cycle: M(ovhcloud.mbm.mbm_termination_request) makes OVHcloud send a termination e-mail to the service's
-    admin contact (also readable in the account's e-mail history). Its confirmation link
-    (C(.../billing/confirmTerminate?id=<serviceId>&token=<token>)) is valid for 72 hours. Confirming with
+    admin contact (also readable in the account's e-mail history). Its confirmation link is valid for 72 hours from
+    the first e-mail that carried it (a later e-mail quoting the link never extends it). Confirming with
     M(ovhcloud.mbm.mbm_termination_confirm) deletes all the data of the service at once and cannot be undone; an
     unconfirmed request simply lapses after 72 hours and loses nothing."
-  - "Termination e-mails are recognised by their confirmation link only: its C(id) must be the service's C(serviceId).
-    The subject is never trusted on its own (some e-mails have a generic subject), links to other services are ignored,
-    and the cancel link some e-mails carry (C(support/resiliation/?action=cancel...)) is never taken for a confirmation
-    link. E-mails are returned as id, date and subject; tokens and e-mail bodies are never returned or logged."
+  - "Termination e-mails are recognised by their confirmation link only, in any of the control panel's forms:
+    C(.../managedBaremetal/<serviceName>?action=confirmcancel&token=<token>) or C(.../dedicated_cloud/<serviceName>?...)
+    (with or without C(/configuration)), C(.../<serviceName>/terminate-confirm?token=<token>), whose path segment must be
+    exactly the service's name, and C(.../billing/confirmTerminate?id=<serviceId>&token=<token>), whose C(id) must be the
+    service's C(serviceId); HTML-escaped or percent-encoded, parameters in any order. The subject is never trusted on its
+    own (some e-mails have a generic subject), links to other services are ignored, and the cancel link some e-mails
+    carry (C(support/resiliation/?action=cancel...)) is never taken for a confirmation link. An e-mail whose date
+    cannot be read makes the status unknown (fail closed). E-mails are returned as id, date and subject; tokens and
+    e-mail bodies are never returned or logged."
   - "Status precedence (the first that holds wins): V(terminated) (404, or 460, and C(/services) says the resource is
     deleted); V(terminating) (the service state is toRemove, toUnprovision, unprovisionning, toRecycle or recycling, or
     C(/services) says toDelete, or OVHcloud accepted a confirmation sent from this controller);

@@ -2,12 +2,31 @@
 # Copyright (c) 2026 ovhcloud.mbm contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Termination e-mails: the confirmation link forms, parsing an e-mail, and scanning the account's history.
+"""Termination e-mails: the confirmation link forms, parsing an e-mail, scanning the account's history, and what
+the history says about a token given by hand.
 
 PRIVATE to the ovhcloud.mbm collection: no API stability is promised; its module_utils are its only users.
 Imports _routes, _client (OvhApiError), _time, _secrets and _termination_errors; never another termination room.
 Nothing here returns or logs a token or an e-mail body: a token lives only in a private attribute of
 ``TerminationEmail``, and ``summary()`` is what is shown.
+
+Link forms (docs/api-assumptions.md, "Termination e-mails"), in any host or prefix, in or out of a ``#`` fragment,
+HTML-escaped (``&amp;``) or percent-encoded (also inside another link), query parameters in any order:
+
+- ``/billing/confirmTerminate?id=<serviceId>&token=<token>`` (the billing page): matched by serviceId;
+- ``/managedBaremetal/<serviceName>?action=confirmcancel&token=<token>`` and the same under ``/dedicated_cloud/``
+  (the control panel's form for e-mails, with or without a ``/configuration`` prefix): matched by the exact path
+  segment;
+- ``/managedBaremetal/<serviceName>/terminate-confirm?token=<token>`` (and ``/dedicated_cloud/``): the same.
+
+Cancel links (``action=cancel``, ``support/resiliation``) are never confirmation links.
+
+Trailing punctuation: a token is made of URL-safe characters (``valid_token_shape``), ``.`` included, so a link
+ending a sentence (``...token=AbC.``) is ambiguous. A token followed by ``&``, ``#``, a quote, ``<`` or ``>`` is
+delimited and read as written; an undelimited one (followed by a space, the end of the text or other punctuation)
+that ends in ``.`` is read both ways (with and without the dots) unless the same e-mail also carries one of the two
+readings delimited. Two readings make the e-mail ambiguous: its token is never picked, but a token given by hand
+is recognised in either reading. Nothing is ever stripped silently.
 """
 
 from __future__ import annotations
@@ -18,67 +37,165 @@ from urllib.parse import unquote
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import valid_token_shape
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import TOKEN_CHARACTERS, valid_token_shape
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import api_failure
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time
 
 
 TOKEN_VALIDITY_SECONDS = 72 * 3600
-"""A termination link is valid 72 h after its e-mail (docs/design.md section 4)."""
+"""A termination link is valid 72 h after the first e-mail that carried it (docs/design.md section 4)."""
 
 DEFAULT_LOOKBACK_HOURS = 96
+DEFAULT_SCAN_LIMIT = 500
+"""How many e-mails (by id, newest first) a scan reads at most (option ``email_scan_limit``)."""
 
-_URL_RE = re.compile(r"""https?://[^\s"'<>()\[\]{}]+""", re.IGNORECASE)
+# A run of characters that may belong to one link: anything but spaces, quotes and angle brackets.
+_RUN_RE = re.compile(r"""[^\s"'<>]+""")
+_DELIMITERS = frozenset("\"'<>")
 _AMP_RE = re.compile(r"&(?:amp|#0*38|#x0*26);", re.IGNORECASE)
-_CONFIRM_MARKER = "/billing/confirmterminate?"
 _CANCEL_MARKERS = ("resiliation", "action=cancel")
+_ID_RE = re.compile(r"^[0-9]{1,18}$", re.ASCII)
+_NAME_RE = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
+_BILLING_RE = re.compile(r"/billing/confirmTerminate\?([^#]*)", re.ASCII | re.IGNORECASE)
+_NAMED_RE = re.compile(r"/(?i:managedBaremetal|dedicated_cloud)/(" + _NAME_RE + r")(/terminate-confirm)?\?([^#]*)", re.ASCII)
+_TOKEN_PREFIX_RE = re.compile(r"^[" + TOKEN_CHARACTERS + r"]*", re.ASCII)
+_PROSE_TAIL = ",;:!?)]}"
+_MAX_DEPTH = 3
+
+BILLING = "billing"
+NAMED = "named"
+
+
+class ConfirmationLink(tuple):
+    """One confirmation link: ``(form, service_id, service_name, token)``; ``service_id`` is set for the billing
+    form, ``service_name`` for the named forms."""
+
+    __slots__ = ()
+
+    def __new__(cls, form, service_id, service_name, token):
+        return tuple.__new__(cls, (form, service_id, service_name, token))
+
+    form = property(lambda self: self[0])
+    service_id = property(lambda self: self[1])
+    service_name = property(lambda self: self[2])
+    token = property(lambda self: self[3])
+
+    def names(self, service_id, service_name):
+        """True when the link is for this service (by serviceId for the billing form, by exact name otherwise)."""
+        if self.form == BILLING:
+            return service_id is not None and self.service_id == service_id
+        return service_name is not None and self.service_name == service_name
+
+    def foreign_to(self, service_id, service_name):
+        """True when the link provably names another service (a billing link cannot be judged without a serviceId)."""
+        if self.form == BILLING:
+            return service_id is not None and self.service_id != service_id
+        return service_name is not None and self.service_name != service_name
 
 
 def _query_params(query):
-    """Parse ``a=1&b=2`` keeping ``+`` (tokens may hold it); values percent-decoded."""
+    """Parse ``a=1&b=2`` keeping ``+`` (tokens may hold it); ``(name, raw value)`` pairs, names percent-decoded."""
     params = {}
     for part in query.split("&"):
-        if not part:
-            continue
         name, sep, value = part.partition("=")
-        if not sep:
-            continue
-        params.setdefault(unquote(name), []).append(unquote(value))
+        if sep and name:
+            params.setdefault(unquote(name), []).append(value)
     return params
 
 
-def find_confirmation_links(body):
-    """Every confirmation link in an e-mail body, as a list of ``(service_id, token)`` (id as int).
+def _token_readings(raw, delimited):
+    """The readings of a raw (percent-encoded) token value: a list of one or two tokens, or [] when it is not one.
+    See the module docstring for the rule on trailing punctuation."""
+    value = unquote(raw)
+    stripped = value.rstrip(_PROSE_TAIL)
+    if stripped != value:
+        delimited = False  # prose punctuation after the link: a trailing dot is prose too
+    if _TOKEN_PREFIX_RE.match(stripped).group(0) != stripped:
+        return []
+    readings = [stripped] if valid_token_shape(stripped) else []
+    if not delimited and stripped.endswith("."):
+        shorter = stripped.rstrip(".")
+        if valid_token_shape(shorter):
+            readings.append(shorter)
+    return readings
 
-    A confirmation link is any URL (any host, any prefix) whose path or fragment holds
-    ``/billing/confirmTerminate?`` with exactly one numeric ``id`` and one ``token`` of a token's shape.
-    HTML bodies may write ``&amp;``. Cancel links (``support/resiliation/?action=cancel...``) are never
-    confirmation links, even if they carried those parameters.
-    """
+
+def _one(params, name):
+    values = params.get(name, [])
+    return values[0] if len(values) == 1 else None
+
+
+def _token_delimited(run, query_end, query, run_delimited):
+    """Whether the token value of a query is delimited: followed by ``&`` or ``#`` in the run, else by what
+    follows the run (a quote or an angle bracket)."""
+    if query_end < len(run):
+        return True  # a '#' follows the query
+    last_name = query.rsplit("&", 1)[-1].partition("=")[0]
+    return run_delimited if unquote(last_name) == "token" else True
+
+
+def _links_in_run(run, delimited, depth, out):
+    """Append ``(link, delimited)`` for every confirmation link in one run of link characters."""
+    lowered = run.lower()
+    if any(marker in lowered for marker in _CANCEL_MARKERS):
+        return
+    for match in _BILLING_RE.finditer(run):
+        params = _query_params(match.group(1))
+        service_id, token = _one(params, "id"), _one(params, "token")
+        if service_id is None or token is None or not _ID_RE.match(unquote(service_id)):
+            continue
+        closed = _token_delimited(run, match.end(1), match.group(1), delimited)
+        for reading in _token_readings(token, closed):
+            out.append((ConfirmationLink(BILLING, int(unquote(service_id)), None, reading), closed))
+    for match in _NAMED_RE.finditer(run):
+        name, terminate_confirm, query = match.group(1), match.group(2), match.group(3)
+        params = _query_params(query)
+        token = _one(params, "token")
+        if token is None:
+            continue
+        if not terminate_confirm and _one(params, "action") != "confirmcancel":
+            continue
+        closed = _token_delimited(run, match.end(3), query, delimited)
+        for reading in _token_readings(token, closed):
+            out.append((ConfirmationLink(NAMED, None, name, reading), closed))
+    if depth < _MAX_DEPTH and "%" in run:
+        decoded = _AMP_RE.sub("&", unquote(run))
+        if decoded != run:
+            _links_in_text(decoded, delimited, depth + 1, out)
+
+
+def _links_in_text(text, end_delimited, depth, out):
+    for match in _RUN_RE.finditer(text):
+        after = text[match.end():match.end() + 1]
+        delimited = after in _DELIMITERS if after else end_delimited
+        _links_in_run(match.group(0), delimited, depth, out)
+
+
+def confirmation_links(body):
+    """Every confirmation link in an e-mail body, as ``ConfirmationLink`` tuples, without repeats (see the
+    module docstring for the forms and the trailing-punctuation rule). Never raises on any string."""
     if not isinstance(body, str) or not body:
         return []
-    text = _AMP_RE.sub("&", body)
+    found = []
+    _links_in_text(_AMP_RE.sub("&", body), False, 0, found)
+    delimited = set(link for link, is_delimited in found if is_delimited)
     links = []
-    for match in _URL_RE.finditer(text):
-        url = match.group(0).rstrip(".,;:!?")
-        lowered = url.lower()
-        marker = lowered.find(_CONFIRM_MARKER)
-        if marker < 0:
-            continue
-        if any(cancel in lowered for cancel in _CANCEL_MARKERS):
-            continue
-        query = url[marker + len(_CONFIRM_MARKER):].split("#", 1)[0]
-        params = _query_params(query)
-        ids = params.get("id", [])
-        tokens = params.get("token", [])
-        if len(ids) != 1 or len(tokens) != 1:
-            continue
-        if not ids[0].isdigit() or not valid_token_shape(tokens[0]):
-            continue
-        link = (int(ids[0]), tokens[0])
+    for link, is_delimited in found:
+        if not is_delimited and link not in delimited:
+            # An undelimited reading is dropped when the same e-mail carries another reading of it delimited.
+            siblings = [other for other in delimited if other[:3] == link[:3] and
+                        (other.token.rstrip(".") == link.token.rstrip(".")) and other.token != link.token]
+            if siblings:
+                continue
         if link not in links:
             links.append(link)
     return links
+
+
+def find_confirmation_links(body):
+    """The billing-form confirmation links of a body, as ``(service_id, token)`` (kept for its callers; the
+    named forms are in ``confirmation_links``)."""
+    return [(link.service_id, link.token) for link in confirmation_links(body) if link.form == BILLING]
 
 
 class TerminationEmail(object):
@@ -86,15 +203,20 @@ class TerminationEmail(object):
 
     An e-mail holding two different confirmation links for the same service is kept as ``ambiguous``: it still
     supersedes every older e-mail (an older token is never used because a newer e-mail could not be read), but
-    its own token is never picked by the module (only a token given by the user and found in it is sent)."""
+    its own token is never picked by the module (only a token given by the user and found in it is sent).
+    ``first_date``/``first_id``: the first (oldest) e-mail that carried its token; the expiry counts from there,
+    so a later e-mail quoting the link (a support ticket) never extends it."""
 
-    __slots__ = ("email_id", "date", "subject", "service_id", "_tokens")
+    __slots__ = ("email_id", "date", "subject", "service_id", "service_name", "first_date", "first_id", "_tokens")
 
-    def __init__(self, email_id, date, subject, service_id, token):
+    def __init__(self, email_id, date, subject, service_id, token, service_name=None):
         self.email_id = email_id
         self.date = date
         self.subject = subject
         self.service_id = service_id
+        self.service_name = service_name
+        self.first_date = date
+        self.first_id = email_id
         self._tokens = tuple(token) if isinstance(token, (list, tuple)) else (token,)
 
     def __repr__(self):
@@ -111,7 +233,7 @@ class TerminationEmail(object):
 
     @property
     def token_expires(self):
-        return None if self.date is None else self.date + TOKEN_VALIDITY_SECONDS
+        return None if self.first_date is None else self.first_date + TOKEN_VALIDITY_SECONDS
 
     def token_matches(self, token):
         return token is not None and token in self._tokens
@@ -120,60 +242,205 @@ class TerminationEmail(object):
         return {"id": self.email_id, "date": format_time(self.date), "subject": self.subject}
 
 
-def parse_termination_email(email, service_id):
-    """A ``TerminationEmail`` when the e-mail (``{id, date, subject, body}``) holds a confirmation link whose
-    ``id`` is ``service_id``; else None. The subject is never used to decide: an e-mail with a matching
-    subject but no matching link is not a termination e-mail, and a generic subject with one is. Two different
-    tokens for the service in one e-mail give an ``ambiguous`` one (never used on its own)."""
-    if not isinstance(email, dict) or service_id is None:
+def _email_id(email):
+    value = email.get("id") if isinstance(email, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def parse_termination_email(email, service_id, service_name=None):
+    """A ``TerminationEmail`` when the e-mail (``{id, date, subject, body}``) holds a confirmation link for this
+    service: a billing link whose ``id`` is ``service_id``, or a named link whose path segment is exactly
+    ``service_name``; else None. The subject is never used to decide. Two different tokens for the service in one
+    e-mail give an ``ambiguous`` one (never used on its own). Its ``date`` is None when unparseable (callers fail
+    closed on it)."""
+    if not isinstance(email, dict) or (service_id is None and not service_name):
         return None
+    try:
+        service_id = None if service_id is None else int(service_id)
+    except (TypeError, ValueError):
+        service_id = None
     tokens = []
-    for link_id, token in find_confirmation_links(email.get("body")):
-        if link_id == int(service_id) and token not in tokens:
-            tokens.append(token)
+    for link in confirmation_links(email.get("body")):
+        if link.names(service_id, service_name) and link.token not in tokens:
+            tokens.append(link.token)
     if not tokens:
         return None
-    return TerminationEmail(email.get("id"), parse_api_time(email.get("date")), email.get("subject"), int(service_id), tokens)
+    subject = email.get("subject") if isinstance(email.get("subject"), str) else None
+    return TerminationEmail(_email_id(email), _safe_time(email.get("date")), subject, service_id, tokens, service_name=service_name)
+
+
+def _safe_time(value):
+    try:
+        return parse_api_time(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def email_summary(email):
     """What may be shown of any e-mail: id, date and subject (never the body)."""
-    return {"id": email.get("id"), "date": format_time(parse_api_time(email.get("date"))), "subject": email.get("subject")}
+    return {"id": email.get("id"), "date": format_time(_safe_time(email.get("date"))), "subject": email.get("subject")}
+
+
+def _newest_first(mail):
+    return (mail.date if mail.date is not None else float("inf"), mail.email_id if mail.email_id is not None else -1)
+
+
+def termination_emails(emails, service_id, service_name=None, since=None):
+    """The termination e-mails for the service among ``emails``, newest (by date, then id) first.
+
+    An e-mail whose tokens were all carried by an older e-mail is a quote (a support ticket, a forward), not a
+    termination e-mail: it is left out, and each kept e-mail's ``first_date`` is that of the first e-mail carrying
+    its token. Undated e-mails sort first (newest) so that callers see them and fail closed. ``since`` (epoch):
+    leave out the e-mails dated before it (after the quotes were told apart, so an old original still unmasks a
+    recent quote)."""
+    parsed = [p for p in (parse_termination_email(email, service_id, service_name) for email in emails or []) if p is not None]
+    parsed.sort(key=_newest_first)  # oldest first; undated last
+    first = {}
+    found = []
+    for mail in parsed:
+        seen = [first[t] for t in mail._tokens if t in first]  # pylint: disable=protected-access
+        if mail.date is not None and len(seen) == len(mail._tokens):  # pylint: disable=protected-access
+            continue  # a quote of older links
+        for token in mail._tokens:  # pylint: disable=protected-access
+            first.setdefault(token, mail)
+        if not mail.ambiguous:
+            origin = first[mail._token]  # pylint: disable=protected-access
+            mail.first_date, mail.first_id = origin.date, origin.email_id
+        found.append(mail)
+    if since is not None:
+        found = [mail for mail in found if mail.date is None or mail.date >= since]
+    found.sort(key=_newest_first, reverse=True)
+    return found
+
+
+def given_token_evidence(token, emails, service_id, service_name, now):
+    """What this run's e-mail history says about a token given by hand; pure.
+
+    Returns ``{verdict, email_id, date, expires_at, other_service, reason}`` where ``verdict`` is:
+    ``foreign`` (the token is in a link for another service: refuse), ``stale`` (its first e-mail is older than a
+    newer termination e-mail of this service, or its 72 h counted from that first e-mail are over: refuse),
+    ``current`` (its first e-mail is the newest termination e-mail of this service and still valid) or ``unseen``
+    (the history proves nothing: OVHcloud judges it). Dates are epoch seconds; ``email_id`` is the first e-mail that
+    carried the token."""
+    out = {"verdict": "unseen", "email_id": None, "date": None, "expires_at": None, "other_service": None, "reason": None}
+    try:
+        service_id = None if service_id is None else int(service_id)
+    except (TypeError, ValueError):
+        service_id = None
+    carriers = []
+    for email in emails or []:
+        if not isinstance(email, dict):
+            continue
+        for link in confirmation_links(email.get("body")):
+            if link.token != token:
+                continue
+            if link.foreign_to(service_id, service_name):
+                out.update(verdict="foreign", email_id=_email_id(email), date=_safe_time(email.get("date")),
+                           other_service=link.service_name if link.form == NAMED else link.service_id,
+                           reason="e-mail %s carries it in a link for another service (%s)" % (
+                               _email_id(email), link.service_name if link.form == NAMED else "service id %s" % link.service_id))
+                return out
+            if link.names(service_id, service_name):
+                carriers.append(email)
+    if not carriers:
+        out["reason"] = "no e-mail of the history read carries it"
+        return out
+    dates = [_safe_time(email.get("date")) for email in carriers]
+    if any(date is None for date in dates):
+        out["reason"] = "an e-mail carrying it has a date that cannot be read"
+        return out
+    first_date, first = min(zip(dates, carriers), key=lambda pair: (pair[0], _email_id(pair[1]) or -1))
+    expires = first_date + TOKEN_VALIDITY_SECONDS
+    out.update(email_id=_email_id(first), date=first_date, expires_at=expires)
+    newer = [mail for mail in termination_emails(emails, service_id, service_name)
+             if not mail.token_matches(token) and mail.date is not None and mail.date > first_date]
+    if newer:
+        out.update(verdict="stale", reason="termination e-mail %s of %s is newer than e-mail %s of %s that first carried it" % (
+            newer[0].email_id, format_time(newer[0].date), out["email_id"], format_time(first_date)))
+    elif now >= expires:
+        out.update(verdict="stale", reason="e-mail %s of %s first carried it: it expired at %s" % (
+            out["email_id"], format_time(first_date), format_time(expires)))
+    else:
+        out.update(verdict="current", reason="e-mail %s of %s first carried it: valid until %s" % (
+            out["email_id"], format_time(first_date), format_time(expires)))
+    return out
+
+
+def email_evidence_problem(scan_info, mails, service_id, lookback_hours=DEFAULT_LOOKBACK_HOURS):
+    """Why the e-mail evidence of a service cannot decide its status (a sentence), or None when it can; pure.
+
+    ``scan_info``: ``EmailScanner.scan_info()``; ``mails``: the service's ``termination_emails``. The evidence is
+    incomplete when the scan limit stopped the scan before the lookback window was covered, when a termination
+    e-mail has a date that cannot be read, or when the service has no serviceId (billing-form links cannot be
+    matched then)."""
+    problems = []
+    if scan_info is not None and not scan_info.get("complete"):
+        problems.append("the e-mail scan stopped at email_scan_limit (%s of %s e-mails read, the oldest dated %s) before covering the "
+                        "last %s h" % (scan_info.get("read"), scan_info.get("listed"), scan_info.get("oldest_date"), lookback_hours))
+    undated = [str(mail.email_id) for mail in mails or [] if mail.date is None]
+    if undated:
+        problems.append("termination e-mail %s has a date that cannot be read" % ", ".join(undated))
+    if service_id is None:
+        problems.append("the service has no serviceId, so links of the billing form (confirmTerminate?id=) cannot be matched")
+    return "; ".join(problems) or None
+
+
+def _history_id(value):
+    """An e-mail id of the history list: an int, or a string of ASCII digits; anything else is None (skipped)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _ID_RE.match(value):
+        return int(value)
+    return None
 
 
 class EmailScanner(object):
-    """Reads the account's e-mail history newest first (highest id first) and stops past the lookback.
+    """Reads the account's e-mail history by id, newest (highest id) first, up to ``scan_limit`` e-mails.
 
-    E-mails already read are cached, so a second scan (after a write, or while waiting) reads only the list
-    and the new ones. ``newest_id`` is the highest id seen by the last scan (0 when none)."""
+    Ids are never assumed to follow dates: an old-dated e-mail does not stop the scan; the caller decides by date
+    (``termination_emails(..., since=...)``). Every e-mail read is returned, older ones too: the first e-mail
+    that carried a token may be older than the window. ``scan_info()`` says how far it went:
+    ``{read, limit, listed, complete, oldest_date}``; ``complete`` is true when every id was read, or when the
+    e-mails read reach back past the lookback window; false means the limit stopped the scan first (the status is
+    then unknown). E-mails already read are cached, so a second scan reads only the list and the new ones."""
 
-    def __init__(self, client, lookback_hours=DEFAULT_LOOKBACK_HOURS):
+    def __init__(self, client, lookback_hours=DEFAULT_LOOKBACK_HOURS, scan_limit=DEFAULT_SCAN_LIMIT):
         self.client = client
         self.lookback = float(lookback_hours) * 3600
+        self.limit = int(scan_limit)
         self.newest_id = None
         self._cache = {}
         self._emails = None
+        self._info = None
 
     def scan(self, now):
         try:
             ids = self.client.get(routes.EMAILS)
         except OvhApiError as err:
             raise api_failure(err, "Could not list the account's e-mail history")
-        ids = sorted((int(i) for i in ids or []), reverse=True)
+        ids = sorted(set(_history_id(i) for i in (ids or [])) - {None}, reverse=True)
         self.newest_id = ids[0] if ids else 0
         emails = []
-        for email_id in ids:
+        oldest = None
+        read = 0
+        for email_id in ids[:self.limit]:
             email = self._cache.get(email_id)
             if email is None:
                 try:
                     email = self.client.get(routes.EMAIL, emailId=email_id)
                 except OvhApiError as err:
                     raise api_failure(err, "Could not read e-mail %s of the account's history" % email_id)
+                if not isinstance(email, dict):
+                    email = {"id": email_id}
                 self._cache[email_id] = email
-            date = parse_api_time(email.get("date"))
-            if date is not None and date < now - self.lookback:
-                break
+            read += 1
+            date = _safe_time(email.get("date"))
+            if date is not None:
+                oldest = date if oldest is None else min(oldest, date)
             emails.append(email)
+        complete = read == len(ids) or (oldest is not None and oldest < now - self.lookback)
+        self._info = {"read": read, "limit": self.limit, "listed": len(ids), "complete": complete,
+                      "oldest_date": format_time(oldest)}
         self._emails = emails
         return emails
 
@@ -183,13 +450,6 @@ class EmailScanner(object):
             return self.scan(now)
         return self._emails
 
-
-def termination_emails(emails, service_id):
-    """The termination e-mails for ``service_id`` among ``emails``, newest (highest id) first."""
-    found = []
-    for email in emails:
-        parsed = parse_termination_email(email, service_id)
-        if parsed is not None:
-            found.append(parsed)
-    found.sort(key=lambda e: (e.email_id if isinstance(e.email_id, int) else -1), reverse=True)
-    return found
+    def scan_info(self):
+        """How far the last scan went (None before the first scan)."""
+        return dict(self._info) if self._info is not None else None

@@ -20,7 +20,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import HAS_OV
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import DEFAULT_STATE_DIR
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import BILLING_MODES
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import DEFAULT_LOOKBACK_HOURS
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import DEFAULT_LOOKBACK_HOURS, DEFAULT_SCAN_LIMIT
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._records import records_for_client
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._runtime import Runtime
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import Settings, info_result, list_services
@@ -121,6 +121,7 @@ def termination_argument_spec(service_name_required=True):
     return dict(
         service_name=dict(type="str", required=service_name_required),
         email_lookback_hours=dict(type="int", default=DEFAULT_LOOKBACK_HOURS),
+        email_scan_limit=dict(type="int", default=DEFAULT_SCAN_LIMIT),
         billing_window=dict(type="str", default="warn", choices=list(BILLING_MODES)),
         request_from_day=dict(type="int", default=25),
         confirm_from_day=dict(type="int", default=25),

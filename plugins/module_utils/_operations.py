@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._access import preflight
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import EmailScanner
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import given_token_evidence
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._runtime import (
     apply_window,
     await_email,
@@ -53,7 +53,7 @@ def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_r
     settings = runtime.settings
     check_wait(wait_timeout, wait_delay)
     preflight(client, service_name, "request", runtime.warn)
-    scanner = EmailScanner(client, settings.email_lookback_hours)
+    scanner = settings.scanner(client)
     state = runtime.read(service_name, scanner=scanner)
     before = state.status
     action = "request"
@@ -130,30 +130,26 @@ def _is_token_refusal(err):
 
 
 def _check_given_token(state, token):
-    """Validate a token given by the user against what the e-mail history says; raises TerminationError."""
+    """Judge a token given by hand against this run's e-mail history (``given_token_evidence``); raises
+    TerminationError (kind ``token`` or ``token_expired``) BEFORE anything is sent when the history proves it foreign
+    (a link for another service) or stale (superseded by a newer termination e-mail of this service, or past its 72 h
+    counted from the first e-mail that carried it). Returns the evidence (verdict ``current`` or ``unseen``):
+    OVHcloud judges every token the history does not disprove."""
     if not valid_token_shape(token):
         raise TerminationError("token", "The token given does not have the shape of a termination token (8 to 512 URL-safe characters, "
                                "no spaces). Nothing was sent.")
-    if not state.emails:
-        return None
-    for email in state.emails:
-        if email.token_matches(token):
-            if email is state.email:
-                return email
-            if state.email is not None:
-                raise TerminationError("token", "The token given comes from termination e-mail %s, superseded by e-mail %s: only the "
-                                       "newest link is valid. Nothing was sent." % (email.email_id, state.email.email_id))
-            if email.token_expires is not None and email.token_expires > state.now:
-                raise TerminationError("token", "The token given comes from termination e-mail %s, superseded by a later request still "
-                                       "waiting for its e-mail (%s). Nothing was sent." % (email.email_id, state.decision.get("reason")))
-            raise TerminationError("token_expired", "The token given comes from termination e-mail %s of %s, which expired at %s. Request a "
-                                   "new termination with ovhcloud.mbm.mbm_termination_request. Nothing was sent."
-                                   % (email.email_id, format_time(email.date), format_time(email.token_expires)))
-    if state.email is not None:
-        raise TerminationError("token", "The token given does not match the newest termination e-mail for service id %s (e-mail %s of %s). "
-                               "Nothing was sent: tokens are never tried by guesswork."
-                               % (state.service_id, state.email.email_id, format_time(state.email.date)))
-    return None
+    evidence = given_token_evidence(token, state.history, state.service_id, state.service_name, state.now)
+    if evidence["verdict"] == "foreign":
+        raise TerminationError("token", "The token given belongs to another service: %s, not %s. Nothing was sent: a token is never sent "
+                               "to a service it was not issued for." % (evidence["reason"], state.service_name))
+    if evidence["verdict"] == "stale":
+        expired = evidence["expires_at"] is not None and evidence["expires_at"] <= state.now
+        if expired:
+            raise TerminationError("token_expired", "The token given is expired: %s. Request a new termination with "
+                                   "ovhcloud.mbm.mbm_termination_request. Nothing was sent." % evidence["reason"])
+        raise TerminationError("token", "The token given was replaced: %s; only the newest link is valid. Nothing was sent."
+                               % evidence["reason"])
+    return evidence
 
 
 def _confirm_termination(runtime, service_name, token=None, reason=None, future_use=None, commentary=None, wait_for_email=False,
@@ -166,7 +162,7 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
     token = token.strip() if isinstance(token, str) else token  # a vaulted value may end with a newline
     given = token is not None and token != ""
     preflight(client, service_name, "confirm_with_token" if given else "confirm", runtime.warn)
-    scanner = EmailScanner(client, settings.email_lookback_hours)
+    scanner = settings.scanner(client)
     state = runtime.read(service_name, scanner=scanner, emails_optional=given)
     before = state.status
 
@@ -176,12 +172,7 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
     if before == "termination_scheduled":
         return op_result(state, settings, before, before, False,
                          "Nothing to confirm for %s: %s No early termination is needed." % (service_name, state.decision["reason"]), action)
-    if before == "token_expired":
-        if given:
-            try:
-                _check_given_token(state, token)
-            except TerminationError as err:
-                raise op_failure(err.kind, err.msg, state, settings, before, action)
+    if before == "token_expired" and not given:  # a token given by hand is judged below: OVHcloud decides unless the history disproves it
         raise op_failure("token_expired", "The termination link of %s expired at %s (e-mail %s): a new request is needed "
                          "(ovhcloud.mbm.mbm_termination_request). Nothing was sent."
                          % (service_name, format_time(state.decision["token_expires_at"]), state.decision["email_id"]), state, settings, before, action)
@@ -203,8 +194,9 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
             raise op_failure("email_timeout", "No termination e-mail for %s (service id %s) arrived within wait_timeout (%d s). Nothing was sent."
                              % (service_name, state.service_id, wait_timeout), state, settings, before, action)
 
-    # With the e-mail history read, a given token needs a request too: none means it can only be stale or foreign.
-    if state.status in ("active", "token_expired") and (not given or state.emails_read):
+    # A token given by hand needs no e-mail and no record of a request (another mailbox, another controller, an unknown
+    # link form): it is sent unless the history proves it foreign or stale (_check_given_token).
+    if state.status in ("active", "token_expired") and not given:
         overdue = ""
         if state.request_overdue:
             request = (state.record or {}).get("request") or {}
@@ -219,18 +211,25 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
                          % (service_name, state.service_id, settings.email_lookback_hours, overdue), state, settings, before, action)
 
     email = state.email
+    email_id = email.email_id if email is not None else None
     if given:
         try:
-            email = _check_given_token(state, token)
+            evidence = _check_given_token(state, token)
         except TerminationError as err:
             raise op_failure(err.kind, err.msg, state, settings, before, action)
         secret = token
-        if email is not None:
-            source = "the token given, matching e-mail %s" % email.email_id
+        email_id = evidence["email_id"]
+        if evidence["verdict"] == "current":
+            source = "the token given (%s)" % evidence["reason"]
         else:
             source = "the token given"
-            runtime.warn("The token given for %s could not be checked against a termination e-mail (%s); OVHcloud checks it."
-                         % (service_name, "no e-mail of the pending request yet" if state.emails_read else "the e-mail history is not readable"))
+            why = [evidence["reason"]]
+            if state.decision.get("email_problem"):
+                why.append(state.decision["email_problem"])
+            if email is not None and not email.token_matches(token):
+                why.append("it differs from the link of termination e-mail %s, the newest seen" % email.email_id)
+            runtime.warn("The token given for %s could not be checked against a termination e-mail (%s); it is sent and OVHcloud judges it."
+                         % (service_name, "; ".join(why)))
     else:
         secret = email._token if email is not None else None  # pylint: disable=protected-access
         if secret is None:
@@ -253,10 +252,15 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
     if commentary:
         body["commentary"] = commentary
     entry, err = send_write(runtime, "POST", routes.CONFIRM, service_name, section="confirm", service_id=state.service_id, secret=secret,
-                            body=body, email_id=email.email_id if email is not None else None)
+                            body=body, email_id=email_id)
     writes = [entry]
     query_id = entry["query_id"]
     if entry["outcome"] == "refused":
+        if given and _is_token_refusal(err):
+            raise op_failure("token", "OVHcloud refused the token given for %s: %s. It is wrong, already used, expired or not this "
+                             "service's; nothing was confirmed and it is not tried again in this run. Check the token (the newest "
+                             "termination e-mail of %s), or request a new termination (ovhcloud.mbm.mbm_termination_request)."
+                             % (service_name, err, service_name), state, settings, before, action, error=err, writes=writes)
         if _is_token_refusal(err):
             msg = ("OVHcloud refused the confirmation of %s with %s: %s. The token is wrong, already used or expired; nothing was "
                    "confirmed. Request a new termination (ovhcloud.mbm.mbm_termination_request) and confirm with its new link."

@@ -17,11 +17,14 @@ from urllib.parse import quote
 HIDDEN = "********"
 """What replaces a secret in every message (documented by mbm_termination_confirm)."""
 
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9._~+/=-]{8,512}$")
+TOKEN_CHARACTERS = "A-Za-z0-9._~+/=-"
+"""The characters of a token (URL-safe, ASCII only), as the inside of a regular expression class."""
+
+_TOKEN_RE = re.compile(r"^[" + TOKEN_CHARACTERS + r"]{8,512}\Z", re.ASCII)
 
 
 def valid_token_shape(token):
-    """True when ``token`` looks like a termination token (no spaces, URL-safe characters, 8 to 512 long)."""
+    """True when ``token`` looks like a termination token (no spaces, URL-safe ASCII characters, 8 to 512 long)."""
     return isinstance(token, str) and bool(_TOKEN_RE.match(token))
 
 

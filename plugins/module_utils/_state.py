@@ -14,7 +14,13 @@ from __future__ import annotations
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import billing_window
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import DEFAULT_LOOKBACK_HOURS, EmailScanner, termination_emails
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import (
+    DEFAULT_LOOKBACK_HOURS,
+    DEFAULT_SCAN_LIMIT,
+    EmailScanner,
+    email_evidence_problem,
+    termination_emails,
+)
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._status import EMAIL_WAIT_SECONDS, REMOVAL_STATES, decide_status
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError, api_failure
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time
@@ -24,11 +30,14 @@ class Settings(object):
     """Options that shape how the state is read and judged (docs/design.md sections 5 and 5b)."""
 
     def __init__(self, email_lookback_hours=DEFAULT_LOOKBACK_HOURS, billing_window="warn", request_from_day=25,
-                 confirm_from_day=25, billing_timezone="UTC", email_wait=EMAIL_WAIT_SECONDS):
+                 confirm_from_day=25, billing_timezone="UTC", email_wait=EMAIL_WAIT_SECONDS, email_scan_limit=DEFAULT_SCAN_LIMIT):
         if email_lookback_hours is None or email_lookback_hours < 72:
             raise TerminationError("invalid", "email_lookback_hours must be at least 72 (the validity of a termination link), "
                                    "not %r." % (email_lookback_hours,))
         self.email_lookback_hours = email_lookback_hours
+        if email_scan_limit is None or email_scan_limit < 1:
+            raise TerminationError("invalid", "email_scan_limit must be at least 1 e-mail, not %r." % (email_scan_limit,))
+        self.email_scan_limit = email_scan_limit
         self.billing_mode = billing_window
         self.request_from_day = request_from_day
         self.confirm_from_day = confirm_from_day
@@ -48,7 +57,12 @@ class Settings(object):
             request_from_day=params.get("request_from_day", 25),
             confirm_from_day=params.get("confirm_from_day", 25),
             billing_timezone=params.get("billing_timezone") or "UTC",
+            email_scan_limit=params.get("email_scan_limit", DEFAULT_SCAN_LIMIT),
         )
+
+    def scanner(self, client):
+        """A new ``EmailScanner`` with these settings (share it between the reads of one run)."""
+        return EmailScanner(client, self.email_lookback_hours, self.email_scan_limit)
 
     def window(self, now, action):
         from_day = self.confirm_from_day if action == "confirm" else self.request_from_day
@@ -69,6 +83,10 @@ class TerminationState(object):
         self.dedicated_cloud_exc = None
         self.emails = []
         self.emails_read = False
+        self.history = []              # every e-mail the scan read (for a token given by hand)
+        self.email_scan = None         # EmailScanner.scan_info()
+        self.email_problem = None      # why the e-mail evidence cannot decide (email_evidence_problem)
+        self.email_problem_tolerated = False
         self.record = {}
         self.decision = {}
 
@@ -105,6 +123,8 @@ class TerminationState(object):
             "service": self.service,
             "emails": self.emails,
             "record": self.record,
+            "email_problem": self.email_problem,
+            "email_problem_tolerated": self.email_problem_tolerated,
         }, self.now, email_wait=settings.email_wait, lookback_hours=settings.email_lookback_hours)
         return self.decision
 
@@ -135,6 +155,7 @@ class TerminationState(object):
             "billing_window": self.window(settings, action),
             "request_record": self.record_summary(),
             "request_overdue": self.request_overdue,
+            "email_scan": self.email_scan,
             "api": {
                 "dedicated_cloud": self.dedicated_cloud,
                 "service_infos": self.service_infos,
@@ -206,17 +227,26 @@ def refresh_decision(client, state, settings, scanner=None, records=None, now=No
     state.now = client.now() if now is None else now
     if records is not None:
         state.record = records.load(state.service_name)
-    if _needs_emails(state) and state.service_id is not None:
-        scanner = scanner or EmailScanner(client, settings.email_lookback_hours)
+    state.email_problem_tolerated = bool(emails_optional)
+    state.email_problem = None
+    if _needs_emails(state):
+        # A missing serviceId does not skip the scan: named links still match; email_evidence_problem fails closed.
+        scanner = scanner or settings.scanner(client)
         try:
             history = scanner.scan(state.now) if rescan else scanner.emails(state.now)
-            state.emails = termination_emails(history, state.service_id)
+            state.history = history
+            state.email_scan = scanner.scan_info()
+            state.emails = termination_emails(history, state.service_id, state.service_name,
+                                              since=state.now - float(settings.email_lookback_hours) * 3600)
             state.emails_read = True
+            state.email_problem = email_evidence_problem(state.email_scan, state.emails, state.service_id, settings.email_lookback_hours)
         except TerminationError as err:
             if not emails_optional or err.error is None or err.error.status not in (401, 403):
                 raise
             state.emails = []
+            state.history = []
             state.emails_read = False
+            state.email_problem = "the account's e-mail history is not readable (%s)" % err.error
             if warn is not None:
                 warn("The account's e-mail history is not readable (%s); the status is judged without termination e-mails." % err.error)
     try:
@@ -224,6 +254,8 @@ def refresh_decision(client, state, settings, scanner=None, records=None, now=No
     except TerminationError as err:
         if err.error is None and err.kind in ("not_found", "expired"):
             err.error = state.dedicated_cloud_exc
+        if err.kind == "email_unknown":
+            err.result = dict(err.result, email_scan=state.email_scan)  # how far the scan went, also when failing closed
         raise
     return state
 
@@ -249,7 +281,7 @@ def list_services(client, product_references=None, settings=None, records=None, 
         names = client.get(routes.SERVICE_LIST)
     except OvhApiError as err:
         raise api_failure(err, "Could not list the account's services")
-    scanner = EmailScanner(client, settings.email_lookback_hours)
+    scanner = settings.scanner(client)
     wanted = set(product_references or [])
     services = []
     for name in sorted(names or []):

@@ -46,11 +46,14 @@ def decide_status(facts, now, email_wait=EMAIL_WAIT_SECONDS, lookback_hours=DEFA
 
     ``facts``: ``service_name``; ``dedicated_cloud`` (dict or None); ``dedicated_cloud_error`` (None, 404
     or 460); ``service_infos`` (dict or None); ``service`` (the ``/services/{id}`` entry or None);
-    ``emails`` (``TerminationEmail`` list for this service, newest first); ``record`` (request record).
+    ``emails`` (``TerminationEmail`` list for this service, newest first by date: ``termination_emails``);
+    ``record`` (request record); ``email_problem`` (why the e-mail evidence is incomplete, or None:
+    ``email_evidence_problem``) and ``email_problem_tolerated`` (a token given by hand: decide on what was seen).
 
     Returns ``{status, reason, requested_at, token_expires_at, email_id, deletion_date, request_overdue}``
     with epoch seconds for the dates and the private key ``email`` (the ``TerminationEmail`` behind
-    ``termination_requested``). Raises TerminationError (not_found, expired, busy) where DESIGN fails closed.
+    ``termination_requested``) and ``email_problem`` when tolerated. Raises TerminationError (not_found, expired, busy,
+    email_unknown) where DESIGN fails closed.
     """
     name = facts.get("service_name")
     dc = facts.get("dedicated_cloud")
@@ -64,7 +67,7 @@ def decide_status(facts, now, email_wait=EMAIL_WAIT_SECONDS, lookback_hours=DEFA
     termination_date = parse_api_time(lifecycle.get("terminationDate"))
 
     out = {"status": None, "reason": None, "requested_at": None, "token_expires_at": None, "email_id": None,
-           "deletion_date": None, "request_overdue": False, "email": None}
+           "deletion_date": None, "request_overdue": False, "email": None, "email_problem": None}
 
     def done(status, reason, **extra):
         out.update(extra)
@@ -107,6 +110,15 @@ def decide_status(facts, now, email_wait=EMAIL_WAIT_SECONDS, lookback_hours=DEFA
     if state not in READY_STATES:
         raise TerminationError("busy", "Service %s is in state %r (not available or delivered): it is busy or in an unknown state, so "
                                "nothing was written. Try again when it is available." % (name, state))
+    problem = facts.get("email_problem")
+    if problem:
+        if not facts.get("email_problem_tolerated"):
+            raise TerminationError("email_unknown", "The termination status of %s cannot be decided from the account's e-mails: %s. Failing "
+                                   "closed: no termination request and no confirmation with a token from an e-mail. Raise email_scan_limit "
+                                   "(or check the e-mail), or confirm with the token copied by hand (mbm_termination_confirm's token). "
+                                   "Nothing was written." % (name, problem))
+        out["email_problem"] = problem
+        emails = [mail for mail in emails if mail.date is not None]
 
     request = record.get("request") or {}
     sent_at = _record_time(request)
@@ -122,9 +134,9 @@ def decide_status(facts, now, email_wait=EMAIL_WAIT_SECONDS, lookback_hours=DEFA
                     % (format_time(sent_at), request.get("outcome"), request.get("query_id"), duration(now - sent_at), duration(email_wait)),
                     requested_at=sent_at)
     if newest is not None and newest.date is not None and now < newest.token_expires and not overdue:
-        return done("termination_requested", "Termination e-mail %s of %s holds a link for service id %s, valid until %s."
-                    % (newest.email_id, format_time(newest.date), newest.service_id, format_time(newest.token_expires)),
-                    requested_at=newest.date, token_expires_at=newest.token_expires, email_id=newest.email_id, email=newest)
+        return done("termination_requested", "Termination e-mail %s of %s holds a link for %s, valid until %s."
+                    % (newest.email_id, format_time(newest.date), name, format_time(newest.token_expires)),
+                    requested_at=newest.first_date, token_expires_at=newest.token_expires, email_id=newest.email_id, email=newest)
     renew = infos.get("renew") or {}
     if renew.get("deleteAtExpiration") is True:
         expiration = parse_api_time(infos.get("expiration"))
@@ -138,7 +150,7 @@ def decide_status(facts, now, email_wait=EMAIL_WAIT_SECONDS, lookback_hours=DEFA
         else:
             reason = ("The newest termination e-mail (%s of %s) expired at %s and was never confirmed."
                       % (newest.email_id, format_time(newest.date), format_time(newest.token_expires)))
-        return done("token_expired", reason, requested_at=newest.date, token_expires_at=newest.token_expires, email_id=newest.email_id,
+        return done("token_expired", reason, requested_at=newest.first_date, token_expires_at=newest.token_expires, email_id=newest.email_id,
                     request_overdue=overdue)
     return done("active", "Service %s is %s with no termination e-mail, request or scheduled deletion." % (name, state),
                 request_overdue=overdue)

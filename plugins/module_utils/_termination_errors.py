@@ -16,7 +16,7 @@ class TerminationError(Exception):
     """A failure that a module reports with ``fail_json``.
 
     ``kind`` says what went wrong (not_found, expired, busy, not_mbm, token, token_expired, no_request,
-    outcome_unknown, email_timeout, billing_window, preflight, api, invalid, data_gone, locked); ``error`` is the
+    outcome_unknown, email_timeout, email_unknown, billing_window, preflight, api, invalid, data_gone, locked); ``error`` is the
     ``OvhApiError`` behind it, if any (its failure dict carries the query id); ``result`` holds what the
     module still returns (e.g. the ``termination`` dict, ``writes``, ``changed``).
     """

@@ -56,10 +56,16 @@ options:
     description:
       - The termination token, for example kept in a vault. Never logged or returned.
       - When not set, the token is read from the newest termination e-mail for this service (see the notes).
-      - When set, the e-mail history is still read when the consumer key allows it, to refuse a token that does not
-        match the newest termination e-mail for the service, or that comes with no termination e-mail and no pending
-        request for it. When the history is not readable, the token is sent unchecked (OVHcloud checks it) and a
-        warning says so.
+      - When set (copied by hand from the e-mail, for example when the e-mail goes to another mailbox or carries a link
+        the module does not know), the e-mail history is still read when the consumer key allows it, and the token is
+        refused before anything is sent when the history proves it foreign (it is in a link for another service) or
+        stale (the e-mail that first carried it is older than a newer termination e-mail of this service, or its
+        72 hours, counted from that first e-mail, are over).
+      - Otherwise it is sent, also when no e-mail of the request was seen, when there is no record of the request (or
+        it is older than the e-mail wait), when the history is not readable, or when O(email_scan_limit) stopped the
+        scan (OVHcloud is the judge, and a warning says why the token could not be checked). A refusal by OVHcloud is
+        reported as a token problem and is never retried in the same run.
+      - A service that is terminated, being removed, busy or scheduled for deletion is never confirmed, token or not.
     type: str
   reason:
     description:
@@ -254,6 +260,14 @@ termination:
           termination e-mail within 40 minutes, so its outcome is unknown. M(ovhcloud.mbm.mbm_termination_request)
           then refuses to send another one unless O(ovhcloud.mbm.mbm_termination_request#module:force_new_request=true).
       type: bool
+    email_scan:
+      description:
+        - How far the scan of the account's e-mail history went, or null when none was needed (a terminated or
+          terminating service) or the history was not readable.
+        - C(read) (e-mails read, by id, newest first), C(limit) (O(email_scan_limit)), C(listed) (ids in the history),
+          C(complete) (every id was read, or the e-mails read reach back past O(email_lookback_hours); when false the
+          status could not be decided and the module failed closed) and C(oldest_date) (of the e-mails read).
+      type: dict
     api:
       description:
         - The raw API objects read, with the API's camelCase keys.

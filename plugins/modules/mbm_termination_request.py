@@ -195,6 +195,14 @@ termination:
           termination e-mail within 40 minutes, so its outcome is unknown. M(ovhcloud.mbm.mbm_termination_request)
           then refuses to send another one unless O(ovhcloud.mbm.mbm_termination_request#module:force_new_request=true).
       type: bool
+    email_scan:
+      description:
+        - How far the scan of the account's e-mail history went, or null when none was needed (a terminated or
+          terminating service) or the history was not readable.
+        - C(read) (e-mails read, by id, newest first), C(limit) (O(email_scan_limit)), C(listed) (ids in the history),
+          C(complete) (every id was read, or the e-mails read reach back past O(email_lookback_hours); when false the
+          status could not be decided and the module failed closed) and C(oldest_date) (of the e-mails read).
+      type: dict
     api:
       description:
         - The raw API objects read, with the API's camelCase keys.

@@ -1,7 +1,21 @@
 # Copyright (c) 2026 ovhcloud.mbm contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Termination e-mails in the styles seen in the wild (docs/design.md section 4)."""
+"""Termination e-mails in the styles seen in the wild (docs/design.md section 4), with the confirmation link in one
+of the forms the control panel knows (docs/api-assumptions.md, "Termination e-mails").
+
+Link forms (``LINK_FORMS``; option ``email_link_form``, per service ``emailLinkForm``):
+
+- ``managedBaremetal`` (default): ``https://<host>/manager/dedicated/#/configuration/managedBaremetal/<serviceName>?action=confirmcancel&token=<token>``,
+  the form the control panel's managedBaremetal routing keeps "for links sent by e-mails" (ovh/manager,
+  ``packages/manager/apps/dedicated/client/app/managedBaremetal/``); the host and the part before ``#`` are a guess;
+- ``dedicated_cloud``: the same under ``#/configuration/dedicated_cloud/`` (the dedicatedCloud routing's comment);
+- ``terminate_confirm``: ``https://<host>/manager/dedicated/#/managedBaremetal/<serviceName>/terminate-confirm?token=<token>``,
+  where the control panel redirects the two forms above;
+- ``billing``: ``https://<host>/manager/#/billing/confirmTerminate?id=<serviceId>&token=<token>`` (the billing page,
+  used by other products' e-mails);
+- ``unknown``: a link the collection does not know (to test a token given by hand).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +24,8 @@ import string
 
 EMAIL_STYLES = ("en_html", "en_text", "fr_html", "fr_text", "account_level")
 EMAIL_HOSTS = ("www.ovh.com", "ca.ovh.com")
+LINK_FORMS = ("managedBaremetal", "dedicated_cloud", "terminate_confirm", "billing", "unknown")
+DEFAULT_LINK_FORM = "managedBaremetal"
 
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 32
@@ -20,9 +36,18 @@ def new_token():
     return "".join(secrets.choice(_TOKEN_ALPHABET) for dummy in range(TOKEN_LENGTH))
 
 
-def confirm_link(host, service_id, token, html):
+def confirm_link(host, service_id, token, html, service_name=None, form="billing"):
+    """The confirmation link of a termination e-mail in one of ``LINK_FORMS``."""
     sep = "&amp;" if html else "&"
-    return "https://%s/manager/#/billing/confirmTerminate?id=%s%stoken=%s" % (host, service_id, sep, token)
+    if form == "billing":
+        return "https://%s/manager/#/billing/confirmTerminate?id=%s%stoken=%s" % (host, service_id, sep, token)
+    if form in ("managedBaremetal", "dedicated_cloud"):
+        return "https://%s/manager/dedicated/#/configuration/%s/%s?action=confirmcancel%stoken=%s" % (host, form, service_name, sep, token)
+    if form == "terminate_confirm":
+        return "https://%s/manager/dedicated/#/managedBaremetal/%s/terminate-confirm?token=%s" % (host, service_name, token)
+    if form == "unknown":
+        return "https://%s/manager/#/account/closure/%s?step=confirm%sref=%s" % (host, service_name, sep, token)
+    raise ValueError("unknown link form %r (one of %s)" % (form, ", ".join(LINK_FORMS)))
 
 
 def cancel_link(host, nic, html):
@@ -30,12 +55,12 @@ def cancel_link(host, nic, html):
     return "https://%s/fr/support/resiliation/?action=cancel%st=%s%sn=%s" % (host, sep, new_token(), sep, nic)
 
 
-def render(style, host, nic, service_name, service_id, token):
+def render(style, host, nic, service_name, service_id, token, link_form=DEFAULT_LINK_FORM):
     """Return ``(subject, body)`` of a termination e-mail."""
     if style not in EMAIL_STYLES:
         raise ValueError("unknown e-mail style %r (one of %s)" % (style, ", ".join(EMAIL_STYLES)))
     html = style.endswith("_html") or style == "account_level"
-    link = confirm_link(host, service_id, token, html)
+    link = confirm_link(host, service_id, token, html, service_name=service_name, form=link_form)
     if style == "en_html":
         subject = 'Deleting your Managed Bare Metal "%s"' % service_name
         body = (

@@ -31,6 +31,7 @@ DEFAULT_OPTIONS = {
     "expired_service_infos_readable": True,    # serviceInfos of an expired service answers (others 460)
     "terminate_busy_status": 409,     # status of terminate on a service that is not available/delivered
     "email_utc_offset_minutes": 0,    # UTC offset of e-mail dates in the API (e.g. 60 for +01:00)
+    "email_link_form": email_styles.DEFAULT_LINK_FORM,  # confirmation link form (emails.LINK_FORMS); a service's wins
 }
 
 TERMINATION_REASONS = (
@@ -52,7 +53,7 @@ RENEW_FIELDS = {"automatic": bool, "deleteAtExpiration": bool, "forced": bool, "
 
 # Keys of a fixture service that configure the simulator rather than the dedicatedCloud object.
 _SERVICE_SIM_KEYS = frozenset([
-    "serviceId", "expired", "deleted", "emailStyle", "emailHost", "emailDelaySeconds", "serviceInfos", "service",
+    "serviceId", "expired", "deleted", "emailStyle", "emailHost", "emailDelaySeconds", "emailLinkForm", "serviceInfos", "service",
     "datacenters", "filers", "backupRepositories", "tokens",
 ])
 
@@ -141,8 +142,11 @@ class Service:
         self.email_style = spec.get("emailStyle", "en_html")
         self.email_host = spec.get("emailHost", "www.ovh.com")
         self.email_delay = spec.get("emailDelaySeconds")
+        self.email_link_form = spec.get("emailLinkForm")  # None: the option email_link_form
         if self.email_style not in email_styles.EMAIL_STYLES:
             raise ModelError("%s: unknown emailStyle %s" % (self.name, self.email_style))
+        if self.email_link_form is not None and self.email_link_form not in email_styles.LINK_FORMS:
+            raise ModelError("%s: unknown emailLinkForm %s" % (self.name, self.email_link_form))
         self.api = self._dedicated_cloud(spec)
         self.service_infos = self._service_infos(spec, now)
         self.service_entry = self._service_entry(spec, now)
@@ -269,6 +273,10 @@ class Service:
 
     def expiration_epoch(self):
         return parse_time(self.service_infos["expiration"])
+
+    def link_form(self, options):
+        """The confirmation link form of this service's termination e-mails (its own, else the option)."""
+        return self.email_link_form or options.get("email_link_form") or email_styles.DEFAULT_LINK_FORM
 
     def start_removal(self, now, options, reason):
         self.removal_started = now
@@ -397,7 +405,8 @@ class Account:
         self.emails.sort(key=lambda m: m["id"])
 
     def _fixture_email(self, email, state, now):
-        """A pre-seeded e-mail: literal subject/body, or ``termination: {service, token, style?, host?}``."""
+        """A pre-seeded e-mail: literal subject/body, or ``termination: {service, token, style?, host?, linkForm?,
+        serviceId?}`` (``serviceId`` renders the billing form unless ``linkForm`` says otherwise)."""
         epoch = parse_time(email.get("date", "now"), now)
         mail = {"id": int(email["id"]) if "id" in email else state.next_email_id(), "date": iso_datetime(epoch),
                 "epoch": epoch, "subject": email.get("subject", ""), "body": email.get("body", "")}
@@ -409,7 +418,9 @@ class Account:
             token = term.get("token") or email_styles.new_token()
             mail["subject"], mail["body"] = email_styles.render(
                 term.get("style", service.email_style), term.get("host", service.email_host), self.nic, service.name,
-                term.get("serviceId", service.service_id), token)
+                term.get("serviceId", service.service_id), token,
+                # a serviceId of its own (a trap: a link for another id) only exists in the billing form
+                link_form=term.get("linkForm", "billing" if "serviceId" in term else service.link_form(state.options)))
             mail["serviceName"] = service.name
             mail["token"] = token
             if term.get("serviceId", service.service_id) == service.service_id:
@@ -501,7 +512,7 @@ class State:
         token = email_styles.new_token()
         service.tokens.append({"token": token, "created": now, "used": False, "invalidated": False})
         subject, body = email_styles.render(service.email_style, service.email_host, service.account.nic,
-                                            service.name, service.service_id, token)
+                                            service.name, service.service_id, token, link_form=service.link_form(self.options))
         delay = service.email_delay if service.email_delay is not None else self.options["email_delay_seconds"]
         service.account.pending_emails.append({"deliver_at": now + float(delay), "service": service.name,
                                                "token": token, "subject": subject, "body": body})
@@ -538,12 +549,12 @@ class State:
 
     def patch_service(self, name, changes):
         """Change a service in place: ``dedicatedCloud`` / ``serviceInfos`` / ``service`` (merged into the API
-        objects), ``expired``, ``emailStyle``, ``emailHost``, ``emailDelaySeconds``."""
+        objects), ``expired``, ``emailStyle``, ``emailHost``, ``emailDelaySeconds``, ``emailLinkForm``."""
         service = self.find_service(name)
         if service is None:
             raise ModelError("unknown service %s" % name)
         changes = copy.deepcopy(changes)
-        allowed = {"dedicatedCloud", "serviceInfos", "service", "expired", "emailStyle", "emailHost", "emailDelaySeconds"}
+        allowed = {"dedicatedCloud", "serviceInfos", "service", "expired", "emailStyle", "emailHost", "emailDelaySeconds", "emailLinkForm"}
         unknown = sorted(set(changes) - allowed)
         if unknown:
             raise ModelError("cannot patch %s" % ", ".join(unknown))
@@ -562,6 +573,10 @@ class State:
             if changes["emailStyle"] not in email_styles.EMAIL_STYLES:
                 raise ModelError("unknown emailStyle %s" % changes["emailStyle"])
             service.email_style = changes["emailStyle"]
+        if "emailLinkForm" in changes:
+            if changes["emailLinkForm"] is not None and changes["emailLinkForm"] not in email_styles.LINK_FORMS:
+                raise ModelError("unknown emailLinkForm %s" % changes["emailLinkForm"])
+            service.email_link_form = changes["emailLinkForm"]
         service.email_host = changes.get("emailHost", service.email_host)
         service.email_delay = changes.get("emailDelaySeconds", service.email_delay)
         return service.summary()

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import auth_credentials
+from . import emails as email_styles
 from .clock import Clock
 from .faults import Fault
 from .model import DEFAULT_OPTIONS, ModelError, State, load_fixture
@@ -109,6 +110,8 @@ class Core:
         unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
         if unknown:
             raise ValueError("unknown option(s): %s" % ", ".join(unknown))
+        if "email_link_form" in options and options["email_link_form"] not in email_styles.LINK_FORMS:
+            raise ValueError("email_link_form must be one of %s" % ", ".join(email_styles.LINK_FORMS))
         with self.lock:
             self.state.options.update(options)
             return dict(self.state.options)

@@ -13,7 +13,8 @@ import pytest
 
 from ansible_collections.ovhcloud.mbm.tests.simulator import credentials as creds
 
-LINK = re.compile(r"https://([a-z.]+)/manager/#/billing/confirmTerminate\?id=(\d+)(?:&amp;|&)token=([A-Za-z0-9]+)")
+# The simulator's default link form (tests/simulator/emails.py): the control panel's managedBaremetal form for e-mails.
+LINK = re.compile(r"https://([a-z.]+)/manager/dedicated/#/configuration/managedBaremetal/([a-z0-9-]+)\?action=confirmcancel(?:&amp;|&)token=([A-Za-z0-9]+)")
 
 
 def advance(sim, client, seconds):
@@ -44,8 +45,8 @@ def test_terminate_confirm_removal_and_gone(sim, ovh_client):
     assert email["id"] > before
     assert email["subject"] == 'Deleting your Managed Bare Metal "%s"' % name
     assert "&amp;token=" in email["body"]
-    host, service_id, token = LINK.search(email["body"]).groups()
-    assert (host, int(service_id)) == ("www.ovh.com", 1001)
+    host, link_name, token = LINK.search(email["body"]).groups()
+    assert (host, link_name) == ("www.ovh.com", name)
     entry = client.get("/services/1001")
     assert "terminate" in entry["billing"]["lifecycle"]["current"]["pendingActions"]
     assert entry["resource"]["state"] == "active"
@@ -181,7 +182,7 @@ def test_epcc_can_be_terminated(sim, ovh_client):
     client = ovh_client(sim)
     assert client.get("/dedicatedCloud/%s" % creds.EPCC)["productReference"] == "EPCC"
     client.post("/dedicatedCloud/%s/terminate" % creds.EPCC)
-    assert LINK.search(newest_email(client)["body"]).group(2) == "2001"
+    assert LINK.search(newest_email(client)["body"]).group(2) == creds.EPCC
 
 
 def test_expired_service(sim, ovh_client):
@@ -226,7 +227,7 @@ def test_global_email_delay_option(sim, ovh_client):
     client.post("/dedicatedCloud/%s/terminate" % creds.HEALTHY)
     assert client.get("/me/notification/email/history") == before
     advance(sim, client, 121)
-    assert LINK.search(newest_email(client)["body"]).group(2) == "1001"
+    assert LINK.search(newest_email(client)["body"]).group(2) == creds.HEALTHY
 
 
 def test_email_styles(sim, ovh_client):
@@ -234,19 +235,19 @@ def test_email_styles(sim, ovh_client):
     client.post("/dedicatedCloud/%s/terminate" % creds.FR_TEXT)
     email = newest_email(client)
     assert email["subject"] == "Suppression de votre Managed Bare Metal %s" % creds.FR_TEXT
-    assert "?id=1002&token=" in email["body"] and "&amp;" not in email["body"]
+    assert "/managedBaremetal/%s?action=confirmcancel&token=" % creds.FR_TEXT in email["body"] and "&amp;" not in email["body"]
 
     client.post("/dedicatedCloud/%s/terminate" % creds.CA_HOST)
     email = newest_email(client)
     assert email["subject"] == 'Deleting your Managed Bare Metal "%s"' % creds.CA_HOST
-    assert LINK.search(email["body"]).groups()[:2] == ("ca.ovh.com", "1004")
+    assert LINK.search(email["body"]).groups()[:2] == ("ca.ovh.com", creds.CA_HOST)
 
     client.post("/dedicatedCloud/%s/terminate" % creds.ACCOUNT_LEVEL)
     email = newest_email(client)
     assert email["subject"] == "Request for closure of services for the account %s" % creds.NIC
     assert creds.ACCOUNT_LEVEL in email["body"]
     cancel = email["body"].index("/support/resiliation/?action=cancel&amp;t=")
-    confirm = email["body"].index("/billing/confirmTerminate?id=1003&amp;token=")
+    confirm = email["body"].index("/managedBaremetal/%s?action=confirmcancel&amp;token=" % creds.ACCOUNT_LEVEL)
     assert cancel < confirm
     assert "&amp;n=%s" % creds.NIC in email["body"]
 
@@ -320,3 +321,26 @@ def test_service_infos_put_validation(sim, ovh_client, body):
     with pytest.raises(ovh.exceptions.BadParametersError):
         client.put("/dedicatedCloud/%s/serviceInfos" % creds.SCHEDULED, **body)
     assert client.get("/dedicatedCloud/%s/serviceInfos" % creds.SCHEDULED)["renew"]["deleteAtExpiration"] is True
+
+
+@pytest.mark.parametrize("form, expected", [
+    ("dedicated_cloud", "https://www.ovh.com/manager/dedicated/#/configuration/dedicated_cloud/{name}?action=confirmcancel&amp;token={token}"),
+    ("terminate_confirm", "https://www.ovh.com/manager/dedicated/#/managedBaremetal/{name}/terminate-confirm?token={token}"),
+    ("billing", "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001&amp;token={token}"),
+])
+def test_link_form_option_global_and_per_service(sim, ovh_client, form, expected):
+    client = ovh_client(sim)
+    sim.set_option("email_link_form", form)
+    client.post("/dedicatedCloud/%s/terminate" % creds.HEALTHY)
+    mail = [m for m in sim.emails() if m.get("serviceName") == creds.HEALTHY][-1]
+    assert expected.format(name=creds.HEALTHY, token=mail["token"]) in mail["body"]
+    # a service's own form wins over the option
+    sim.patch_service(creds.HEALTHY, emailLinkForm="managedBaremetal")
+    client.post("/dedicatedCloud/%s/terminate" % creds.HEALTHY)
+    assert LINK.search(newest_email(client)["body"]).group(2) == creds.HEALTHY
+
+
+def test_unknown_link_form_is_refused_by_the_options(sim):
+    with pytest.raises(ValueError):
+        sim.set_options(email_link_form="nope")
+    assert sim.options()["email_link_form"] == "managedBaremetal"

@@ -4,8 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # mbm_termination_confirm against the local OVHcloud API simulator: request -> e-mail -> confirm (check mode
-# first) -> terminating -> terminated; expired, wrong and missing tokens fail without sending anything; no
-# token ever shows in the output, even at -vvv.
+# first) -> terminating -> terminated; expired, foreign and missing tokens fail without sending anything; no
+# token ever shows in the output, even at -vvv. link_forms.yml: request -> confirm with each confirmation link
+# form, and a token given by hand when the e-mail's link form is unknown.
 
 set -eux
 
@@ -27,6 +28,10 @@ ansible-playbook -i localhost, confirm.yml -vvv "$@" | tee "${OUTPUT}"
 
 # Four confirmations were sent in all: two accepted, two refused by the API (one quoting the token).
 test "$(sim_call_count "POST /dedicatedCloud/{serviceName}/confirmTermination")" = 4
+
+# Request -> confirm with each link form (four), then a token given by hand for an unknown form (one).
+ansible-playbook -i localhost, link_forms.yml -vvv "$@" | tee -a "${OUTPUT}"
+test "$(sim_call_count "POST /dedicatedCloud/{serviceName}/confirmTermination")" = 9
 
 # No token (the e-mail bodies hold them too) appears in the output.
 sim_admin GET /emails | "${SIM_PYTHON}" -c '

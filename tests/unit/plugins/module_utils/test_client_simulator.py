@@ -152,7 +152,7 @@ def test_rate_limit_on_against_the_simulator(sim, tmp_path):
 
 # -- the least-privilege key of docs/design.md section 2 --------------------------------------------------------
 
-LINK = re.compile(r"/billing/confirmTerminate\?id=(\d+)(?:&amp;|&)token=([A-Za-z0-9]+)")
+LINK = re.compile(r"/managedBaremetal/([a-z0-9-]+)\?action=confirmcancel(?:&amp;|&)token=([A-Za-z0-9]+)")
 DC = "/dedicatedCloud/{serviceName}"
 DCD = DC + "/datacenter/{datacenterId}"
 
@@ -186,8 +186,8 @@ def test_least_privilege_key_runs_the_whole_termination_flow_and_nothing_else(si
     emails = client.list_objects("/me/notification/email/history", "/me/notification/email/history/{emailId}", "emailId")
     newest = max(emails, key=lambda mail: mail["id"])
     assert newest["id"] > before
-    link_id, token = LINK.search(newest["body"]).groups()
-    assert int(link_id) == service_id
+    link_name, token = LINK.search(newest["body"]).groups()
+    assert link_name == name and service_id
     confirmed = client.post(DC + "/confirmTermination", body={"token": token, "reason": "NOT_NEEDED_ANYMORE"}, serviceName=name)
     assert confirmed.query_id and confirmed.status == 200
     assert client.get(DC, serviceName=name)["state"] == "toRemove"

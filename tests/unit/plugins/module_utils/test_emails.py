@@ -121,14 +121,20 @@ class ListClient:
         return dict(self.mails[params["emailId"]])
 
 
-def test_scanner_reads_newest_first_and_stops_past_lookback():
+def test_scanner_reads_by_id_past_old_dated_emails_up_to_the_limit():
     mails = [email(i, "x", date=_time.format_time(NOW - (10 - i) * 24 * HOUR)) for i in range(1, 11)]
     client = ListClient(mails)
-    scanner = _emails.EmailScanner(client, lookback_hours=96)
+    scanner = _emails.EmailScanner(client, lookback_hours=96, scan_limit=500)
     found = scanner.scan(NOW)
-    assert [m["id"] for m in found] == [10, 9, 8, 7, 6]  # 0 to 4 days old
-    assert [eid for tpl, eid in client.gets if tpl == routes.EMAIL] == [10, 9, 8, 7, 6, 5]  # one past the lookback, then stop
+    assert [m["id"] for m in found] == list(range(10, 0, -1))  # every id, newest first: dates never stop the scan
     assert scanner.newest_id == 10
+    assert scanner.scan_info() == {"read": 10, "limit": 500, "listed": 10, "complete": True, "oldest_date": "2026-11-11T10:00:00Z"}
+    limited = _emails.EmailScanner(ListClient(mails), lookback_hours=96, scan_limit=3)
+    assert [m["id"] for m in limited.scan(NOW)] == [10, 9, 8]
+    assert limited.scan_info()["complete"] is False and limited.scan_info()["read"] == 3  # 0 to 2 days old: window not covered
+    covered = _emails.EmailScanner(ListClient(mails), lookback_hours=96, scan_limit=6)
+    covered.scan(NOW)
+    assert covered.scan_info()["complete"] is True  # the 5-day-old e-mail 5 reaches past the window
 
 
 def test_scanner_rescan_reads_only_new_emails():
@@ -139,3 +145,15 @@ def test_scanner_rescan_reads_only_new_emails():
     found = scanner.scan(NOW)
     assert [m["id"] for m in found] == [2, 1]
     assert [eid for tpl, eid in client.gets if tpl == routes.EMAIL] == [1, 2]
+
+
+def test_scanner_skips_ids_that_are_not_ascii_numbers():
+    client = ListClient([email(1, "x", date=_time.format_time(NOW - HOUR))])
+    original = client.get
+
+    def get(template, **params):
+        if template == routes.EMAILS:
+            return [1, "1\u00b2", True, None, "x"]
+        return original(template, **params)
+    client.get = get
+    assert [m["id"] for m in _emails.EmailScanner(client).scan(NOW)] == [1]
