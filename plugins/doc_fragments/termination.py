@@ -9,7 +9,7 @@ from __future__ import annotations
 class ModuleDocFragment:
     """Options and notes shared by the modules that read or write the termination state of a service.
 
-    They document termination_argument_spec() and wait_argument_spec() of plugins/module_utils/_termination.py:
+    They document termination_argument_spec() and wait_argument_spec() of plugins/module_utils/_module.py:
     keep both sides equal.
 
     ovhcloud.mbm.termination (every termination module, mbm_info included): the e-mail look-back, the billing

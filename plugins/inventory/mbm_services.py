@@ -85,13 +85,11 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.display import Display
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError, OvhClient
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination import (
-    Settings,
-    TerminationError,
-    list_services,
-    records_for_client,
-)
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhClient
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._records import records_for_client
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import Settings, list_services
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 
 display = Display()
 

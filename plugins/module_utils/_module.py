@@ -3,9 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Shared argument spec and the thin module wrapper used by every ovhcloud.mbm module.
+"""Shared argument spec and the thin module wrapper used by every ovhcloud.mbm module, and the glue of the
+termination modules (their option specs, running an operation, mbm_info's read).
 
 PRIVATE to the ovhcloud.mbm collection: no API stability is promised; do not import it from elsewhere.
+Imports _client and the termination rooms; no module_utils imports it.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import (
-    DEFAULT_STATE_DIR,
-    HAS_OVH,
-    OVH_IMPORT_ERROR,
-    OvhApiError,
-    OvhClient,
-    empty_api_calls,
-)
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import HAS_OVH, OVH_IMPORT_ERROR, OvhClient, empty_api_calls
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import DEFAULT_STATE_DIR
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import BILLING_MODES
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import DEFAULT_LOOKBACK_HOURS
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._records import records_for_client
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._runtime import Runtime
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import Settings, info_result, list_services
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 
 # The options below map 1:1 to OvhClient arguments.
 CLIENT_OPTIONS = ("endpoint", "application_key", "application_secret", "consumer_key", "client_id", "client_secret",
@@ -105,3 +108,76 @@ class MbmModule:
             yield
         except OvhApiError as exc:
             self.fail(str(exc), exc, **result)
+
+
+# Glue for the termination modules (they stay thin)
+
+def termination_argument_spec(service_name_required=True):
+    """Options shared by the termination modules (docs/design.md section 7), beyond the client's.
+
+    Documented by the doc fragments ``ovhcloud.mbm.termination`` and ``ovhcloud.mbm.termination.write``
+    (plugins/doc_fragments/termination.py); keep both sides equal.
+    """
+    return dict(
+        service_name=dict(type="str", required=service_name_required),
+        email_lookback_hours=dict(type="int", default=DEFAULT_LOOKBACK_HOURS),
+        billing_window=dict(type="str", default="warn", choices=list(BILLING_MODES)),
+        request_from_day=dict(type="int", default=25),
+        confirm_from_day=dict(type="int", default=25),
+        billing_timezone=dict(type="str", default="UTC"),
+    )
+
+
+def wait_argument_spec():
+    """Options of the modules that can wait for the termination e-mail (request and confirm).
+
+    wait_timeout and wait_delay are documented by the doc fragment ``ovhcloud.mbm.termination.wait``;
+    each module documents its own wait_for_email.
+    """
+    return dict(
+        wait_for_email=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=2400),
+        wait_delay=dict(type="int", default=30),
+    )
+
+
+def _domain_failure(err, client):
+    """The ``failure`` dict of a TerminationError that has no API error behind it."""
+    return {"status": None, "error_code": err.kind.upper(), "message": err.msg,
+            "query_id": getattr(client, "last_query_id", None) if client is not None else None, "method": None, "path": None}
+
+
+def run_operation(mbm, operation, **kwargs):
+    """Run ``operation(runtime, **kwargs)`` for a module wrapper ``mbm`` (``_module.MbmModule``) and exit or fail
+    the module with its result. Failures carry ``failure`` (the OVH query id when the API was involved)."""
+    client = None
+    try:
+        settings = Settings.from_params(mbm.params)
+        client = mbm.client
+        runtime = Runtime(client, settings, records=records_for_client(client, mbm.params.get("state_dir")), check_mode=mbm.check_mode,
+                          warn=mbm.module.warn)
+        result = operation(runtime, **kwargs)
+    except TerminationError as err:
+        result = dict(err.result)
+        if err.error is None:
+            result["failure"] = _domain_failure(err, client)
+        mbm.fail(err.msg, err.error, **result)
+        return
+    except OvhApiError as err:
+        mbm.fail(str(err), err)
+        return
+    except (IOError, OSError) as err:
+        mbm.fail("Could not use state_dir %s for the termination request records: %s" % (mbm.params.get("state_dir"), err))
+        return
+    mbm.exit(**result)
+
+
+def info(runtime, service_name=None, product_references=None):
+    """What ``mbm_info`` returns (read-only)."""
+    if service_name:
+        state = runtime.read(service_name)
+        result = info_result(state, runtime.settings)
+    else:
+        result = {"services": list_services(runtime.client, product_references, runtime.settings, runtime.records, runtime.warn)}
+    result["changed"] = False
+    return result

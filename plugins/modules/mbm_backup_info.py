@@ -537,7 +537,7 @@ failure:
 """
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup import PolicyError, normalize_policy, run, verdict_message
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule
 
 MAX_CONCURRENCY = 32

@@ -254,12 +254,7 @@ failure:
       type: str
 """
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination import (
-    info,
-    run_operation,
-    termination_argument_spec,
-)
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule, info, run_operation, termination_argument_spec
 
 
 def main():

@@ -184,46 +184,23 @@ check_mode:
   sample: false
 """
 
-import datetime
-import fcntl
-import getpass
 import json
 import os
-import re
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
-FORBIDDEN_KEYS = frozenset(("token", "application_secret", "consumer_key", "client_secret", "password", "secret"))
-FORBIDDEN_TEXT = re.compile(r"confirmTerminate\?|[?&;]token=", re.IGNORECASE)
-
-OUTCOME_ORDER = ("failed", "held", "not_reached", "skipped", "planned", "requested", "confirmed", "nothing_to_do", "done")
-
-
-class SecretFound(Exception):
-    def __init__(self, where, value):
-        super().__init__(where)
-        self.value = value
-
-
-def find_secret(value, where="content"):
-    """Raise SecretFound with the key path when value holds a forbidden key or a token-bearing string."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path = "%s.%s" % (where, key)
-            if str(key).lower() in FORBIDDEN_KEYS and item not in (None, "", [], {}):
-                raise SecretFound(path, item)
-            find_secret(item, path)
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            find_secret(item, "%s[%d]" % (where, index))
-    elif isinstance(value, str) and FORBIDDEN_TEXT.search(value):
-        raise SecretFound(where, value)
-
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import append_locked, file_mode, read_bytes, read_json, write_atomic
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._report import (
+    SecretFound,
+    audit_lines,
+    build_report,
+    find_secret,
+    render_json,
+    render_markdown,
+    strip_generated,
+    stripped,
+)
 
 
 def parse_mode(module, mode):
@@ -234,67 +211,6 @@ def parse_mode(module, mode):
     except ValueError:
         module.fail_json(msg="mode must be an octal number such as '0600', got %r" % (mode,))
     return None
-
-
-def ensure_dir(path):
-    """Create the missing parent directories of path, each with mode 0700."""
-    directory = os.path.dirname(path) or "."
-    missing = []
-    current = directory
-    while current and not os.path.isdir(current):
-        missing.append(current)
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    for item in reversed(missing):
-        try:
-            os.mkdir(item, 0o700)
-        except OSError:
-            if not os.path.isdir(item):
-                raise
-    return directory
-
-
-def stripped(document, ignore_keys):
-    if not isinstance(document, dict):
-        return document
-    return dict((k, v) for k, v in document.items() if k not in ignore_keys)
-
-
-def read_json(path):
-    try:
-        with open(path, "rb") as handle:
-            return json.loads(handle.read().decode("utf-8"))
-    except (IOError, OSError, ValueError):
-        return None
-
-
-def file_mode(path):
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        return None
-
-
-def atomic_write(path, data, mode):
-    directory = ensure_dir(path)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def dump(document):
-    return to_bytes(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def write_document(module, path, document, mode, ignore_keys):
@@ -311,208 +227,13 @@ def write_document(module, path, document, mode, ignore_keys):
             os.chmod(path, mode)
         return True
     if not module.check_mode:
-        atomic_write(path, dump(document), mode)
+        write_atomic(path, render_json(document), mode)
     return True
 
 
-def read_text(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def md_escape(value):
-    if value is None or value == "":
-        return "-"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-NO_ACTION_OUTCOMES = ("nothing_to_do", "done")
-
-
-def render_failure(failure):
-    """A failure record in words: phase, task, message, then the API details when there are any."""
-    if not isinstance(failure, dict):
-        return md_escape(failure)
-    text = "at phase %s" % (failure.get("phase") or "-")
-    if failure.get("task"):
-        text += " (task \"%s\")" % failure["task"]
-    if failure.get("msg"):
-        text += ": %s" % failure["msg"]
-    api = dict((key, value) for key, value in (failure.get("api") or {}).items() if value not in (None, "", {}, []))
-    if api:
-        text += " [API: %s]" % ", ".join("%s %s" % (key, value) for key, value in sorted(api.items()))
-    return md_escape(text)
-
-
-def render_window(item):
-    """The billing window line of a host: the figures of the phase that applies; no "acting now" without an action."""
-    window = item.get("billing_window") or {}
-    if not window.get("message"):
-        return None
-    if item.get("outcome") in NO_ACTION_OUTCOMES and window.get("day_of_month") is not None:
-        return "(no action pending) day %s of %s (%s), %s day(s) left in this month; the window for the %s opens on day %s" % (
-            window.get("day_of_month"), window.get("last_day_of_month"), window.get("timezone"), window.get("days_left_in_month"),
-            window.get("action") or "action", window.get("from_day"))
-    return window.get("message")
-
-
-def render_markdown(report):
-    lines = ["# %s" % report["title"], ""]
-    run = report.get("run") or {}
-    mode = "check mode (rehearsal: nothing was written to OVHcloud)" if run.get("check_mode") else "apply"
-    lines.append("Generated at %s. Mode: %s." % (report["generated_at"], mode))
-    summary = report["summary"]
-    lines.append("Hosts: %d (%s)." % (summary["total"], ", ".join("%s: %d" % (k, summary[k]) for k in sorted(summary) if k != "total")))
-    if report.get("approved_not_in_run"):
-        lines.append("")
-        lines.append("**Approved but not in this run** (in decommission_approved_services, but no host of the play has this service name: "
-                     "a typo, or a --limit subset): %s." % ", ".join(md_escape(name) for name in report["approved_not_in_run"]))
-    lines.append("")
-    lines.append("| host | service | outcome | phase reached | status before | status after | backup | billing window | next / reason |")
-    lines.append("|---|---|---|---|---|---|---|---|---|")
-    for item in report["hosts"]:
-        backup = item.get("backup") or {}
-        verdict = "-"
-        if "passed" in backup:
-            verdict = "passed" if backup.get("passed") else "FAILED (%d violations)" % len(backup.get("violations") or [])
-        window = item.get("billing_window") or {}
-        window_text = "-"
-        if window.get("day_of_month") is not None:
-            before = "" if window.get("open", True) or item.get("outcome") in NO_ACTION_OUTCOMES else " (before the window)"
-            window_text = "day %s, %s days left%s" % (window.get("day_of_month"), window.get("days_left_in_month"), before)
-        lines.append("| %s |" % " | ".join(md_escape(x) for x in (
-            item.get("host"), item.get("service_name"), item.get("outcome"), item.get("phase_reached"),
-            item.get("status_before"), item.get("status_after"), verdict, window_text,
-            item.get("next_action") or item.get("reason"))))
-    lines.append("")
-    for item in report["hosts"]:
-        lines.append("## %s" % item.get("host"))
-        lines.append("")
-        for label, key in (("Service", "service_name"), ("Outcome", "outcome"), ("Reason", "reason"),
-                           ("Phase reached", "phase_reached"), ("Next action", "next_action"),
-                           ("Approved", "approved"), ("Data export attestation", "attestation"),
-                           ("Status before", "status_before"), ("Status after", "status_after")):
-            if item.get(key) not in (None, ""):
-                lines.append("- %s: %s" % (label, md_escape(item.get(key))))
-        termination = item.get("termination") or {}
-        for label, key in (("Requested at", "requested_at"), ("Token expires at", "token_expires_at"),
-                           ("Deletion date", "deletion_date")):
-            if termination.get(key):
-                lines.append("- %s: %s" % (label, md_escape(termination.get(key))))
-        window_text = render_window(item)
-        if window_text:
-            lines.append("- Billing window: %s" % md_escape(window_text))
-        backup = item.get("backup") or {}
-        if backup:
-            if backup.get("manifest_path"):
-                lines.append("- Backup manifest: %s" % md_escape(backup.get("manifest_path")))
-            if backup.get("summary"):
-                lines.append("- Backup summary: %s" % md_escape(backup.get("summary")))
-            for violation in backup.get("violations") or []:
-                lines.append("- Backup violation: %s" % md_escape(violation))
-            for waiver in backup.get("waivers") or []:
-                lines.append("- Backup waiver: %s" % md_escape(waiver))
-        for write in item.get("writes") or []:
-            lines.append("- Write: %s" % md_escape(write))
-        for name, phase in sorted((item.get("phases") or {}).items()):
-            lines.append("- Phase %s: %s" % (name, md_escape(phase)))
-        for warning in item.get("warnings") or []:
-            lines.append("- Warning: %s" % md_escape(warning))
-        if item.get("failure"):
-            lines.append("- Failure: %s" % render_failure(item.get("failure")))
-        lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def derive_outcome(record):
-    """Fill in the outcome (and reason) of a record that reached the end of the role without one."""
-    item = dict(record)
-    phases = item.get("phases") or {}
-    if not item.get("outcome"):
-        if (phases.get("confirm") or {}).get("result") == "written":
-            item["outcome"] = "confirmed"
-        elif (phases.get("request") or {}).get("result") == "written":
-            item["outcome"] = "requested"
-        elif item.get("planned"):
-            item["outcome"] = "planned"
-            if not item.get("next_action"):
-                item["next_action"] = "decommission would " + " then ".join(item["planned"])
-        else:
-            item["outcome"] = "nothing_to_do"
-    if not item.get("reason"):
-        details = [(phases.get(name) or {}).get("detail") for name in ("confirm", "request")]
-        details = [detail for detail in details if detail]
-        if details:
-            item["reason"] = details[0]
-        elif item.get("status_after"):
-            item["reason"] = "the service reads %s" % item["status_after"]
-    return item
-
-
-def build_report(params):
-    records = params["records"] or {}
-    hosts = list(params["hosts"] or [])
-    for name in sorted(records):
-        if name not in hosts:
-            hosts.append(name)
-    entries = []
-    summary = {"total": 0}
-    for host in hosts:
-        record = records.get(host)
-        if not isinstance(record, dict) or not record:
-            record = {"outcome": "not_reached", "reason": "the role did not run for this host (it failed or was removed from the play before)"}
-        item = derive_outcome(record)
-        item["host"] = host
-        item.setdefault("outcome", "not_reached")
-        if isinstance(item.get("billing_window"), dict) and item["billing_window"]:
-            item["billing_window"] = dict(item["billing_window"], action_pending=item["outcome"] not in NO_ACTION_OUTCOMES)
-        entries.append(item)
-        summary[item["outcome"]] = summary.get(item["outcome"], 0) + 1
-        summary["total"] += 1
-    report = {
-        "title": params["title"],
-        "generated_at": utc_now(),
-        "run": params["content"] or {},
-        "summary": summary,
-        "hosts": entries,
-    }
-    if params.get("approved_not_in_run"):
-        report["approved_not_in_run"] = sorted(set(params["approved_not_in_run"]))
-    return report
-
-
-def controller_user():
-    try:
-        return getpass.getuser()
-    except Exception:  # pylint: disable=broad-except
-        return None
-
-
 def append_audit(path, entries, mode):
-    ensure_dir(path)
-    lines = []
-    for entry in entries:
-        item = dict(entry)
-        item.setdefault("logged_at", utc_now())
-        item.setdefault("controller_user", controller_user())
-        lines.append(json.dumps(item, sort_keys=True, ensure_ascii=False))
-    data = to_bytes("\n".join(lines) + "\n")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            written = 0
-            while written < len(data):
-                written += os.write(fd, data[written:])
-            os.fsync(fd)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+    """Append entries to the audit log under an exclusive lock (parallel forks and runs append whole lines)."""
+    append_locked(path, audit_lines(entries), mode)
 
 
 def main():
@@ -577,7 +298,7 @@ def main():
             result["summary"] = report["summary"]
             changed = write_document(module, path, report, mode, ignore_keys)
             markdown = to_bytes(render_markdown(report))
-            existing_md = read_text(markdown_path)
+            existing_md = read_bytes(markdown_path)
             md_same = existing_md is not None and strip_generated(existing_md) == strip_generated(markdown)
             if not md_same or file_mode(markdown_path) != mode:
                 changed = True
@@ -585,16 +306,11 @@ def main():
                     if md_same:
                         os.chmod(markdown_path, mode)
                     else:
-                        atomic_write(markdown_path, markdown, mode)
+                        write_atomic(markdown_path, markdown, mode)
             result["changed"] = changed
     except (IOError, OSError) as exc:
         module.fail_json(msg="Could not write %s: %s" % (path, to_native(exc)), **result)
     module.exit_json(**result)
-
-
-def strip_generated(data):
-    """Markdown without its 'Generated at' line, for idempotency."""
-    return b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"Generated at "))
 
 
 if __name__ == "__main__":

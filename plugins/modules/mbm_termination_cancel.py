@@ -254,12 +254,8 @@ failure:
       type: str
 """
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination import (
-    cancel_termination,
-    run_operation,
-    termination_argument_spec,
-)
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule, run_operation, termination_argument_spec
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._operations import cancel_termination
 
 
 def main():

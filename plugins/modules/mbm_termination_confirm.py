@@ -349,15 +349,8 @@ failure:
       type: str
 """
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination import (
-    FUTURE_USES,
-    TERMINATION_REASONS,
-    confirm_termination,
-    run_operation,
-    termination_argument_spec,
-    wait_argument_spec,
-)
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule, run_operation, termination_argument_spec, wait_argument_spec
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._operations import FUTURE_USES, TERMINATION_REASONS, confirm_termination
 
 
 def main():

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError, OvhClient, resolve_endpoint
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhClient
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._credentials import resolve_endpoint
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import ScriptedSession, ex, time_ex
 
 OVH_VARS = ("OVH_ENDPOINT", "OVH_APPLICATION_KEY", "OVH_APPLICATION_SECRET", "OVH_CONSUMER_KEY", "OVH_CLIENT_ID",

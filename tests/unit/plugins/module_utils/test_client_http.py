@@ -14,7 +14,7 @@ import ovh.exceptions
 import pytest
 import requests
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError, WriteResult
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError, WriteResult
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import ANY, CREDS, ScriptedSession, ex, scripted_client, time_ex
 
 SN = "pcc-1-2-3-4"

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import ScriptedSession, ex, scripted_client, time_ex
 
 SN = "pcc-1-2-3-4"

@@ -7,13 +7,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 import os
 import stat
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError, OvhClient, RateLimiter
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhClient
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._ratelimit import RateLimiter
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import (
     FakeTime, ex, make_response, scripted_client, time_ex)
 
@@ -40,6 +44,19 @@ def test_state_dir_and_file_are_private(tmp_path):
     assert len(files) == 1 and files[0].startswith("ratelimit-")
     assert stat.S_IMODE(os.stat(str(state / files[0])).st_mode) == 0o600
     assert "CK-secret-value" not in files[0]  # the key is hashed into the name
+
+
+def test_file_name_and_format_are_stable(tmp_path):
+    """Records of earlier versions stay shared: the name hashes "<base URL>|<consumer key>", the content is a JSON list."""
+    state = tmp_path / "state"
+    fake_time = FakeTime(1700000000.5)
+    client, dummy, dummy2 = scripted_client([], tmp_path, fake_time=fake_time, api_rate_limit=2, state_dir=str(state))
+    key = "https://eu.api.ovh.com/1.0|CK-secret-value"
+    name = "ratelimit-%s.json" % hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    assert client._limiter.path == str(state / name)
+    (state / name).write_text("[1699999990.0, 1699999999]", encoding="utf-8")  # written by an earlier run
+    assert client._limiter.acquire() == pytest.approx(49.501)  # the earlier sends count
+    assert json.loads((state / name).read_text(encoding="utf-8")) == [1699999999, pytest.approx(1700000050.001)]
 
 
 def test_zero_disables_the_limit_and_writes_nothing(tmp_path):

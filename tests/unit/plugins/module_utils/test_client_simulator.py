@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError, OvhClient
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhClient
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._routes import IAM_ACTIONS
 from ansible_collections.ovhcloud.mbm.tests.simulator import credentials as cr
 from ansible_collections.ovhcloud.mbm.tests.simulator.routes import ROUTES

@@ -11,8 +11,9 @@ import json
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup, _client
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup import manifest_fingerprint, parse_time
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_evidence, _client
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_evidence import parse_time
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_manifest import manifest_fingerprint
 from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_backup_info
 from ansible_collections.ovhcloud.mbm.tests.simulator import Simulator, credentials
 from ansible_collections.ovhcloud.mbm.tests.unit.helpers import run_module
@@ -354,7 +355,7 @@ def test_unit_fixture_verdicts(sim, api_args):
 def test_several_pages_give_the_same_evidence(sim_with, tmp_path, monkeypatch):
     sim = sim_with(fixture(vms=5))
     reference = run_module(mbm_backup_info, args_for(sim, tmp_path, list_expansion="never"))
-    monkeypatch.setattr(_backup, "LIST_PAGE_SIZE", 2)
+    monkeypatch.setattr(_backup_evidence, "LIST_PAGE_SIZE", 2)
     sim.reset_calls()
     paged = run_module(mbm_backup_info, args_for(sim, tmp_path))
     assert paged["failed"] is False, paged.get("msg")
@@ -371,7 +372,7 @@ def test_an_api_that_repeats_the_first_page_never_hides_a_vm(sim_with, tmp_path,
     reads the list again one VM at a time instead of dropping the VMs it never saw."""
     sim = sim_with(fixture(vms=5))
     reference = run_module(mbm_backup_info, args_for(sim, tmp_path, list_expansion="never"))
-    monkeypatch.setattr(_backup, "LIST_PAGE_SIZE", 2)
+    monkeypatch.setattr(_backup_evidence, "LIST_PAGE_SIZE", 2)
     original = _client.OvhClient._request
 
     def first_page_only(self, *args, **kwargs):

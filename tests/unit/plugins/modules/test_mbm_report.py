@@ -13,6 +13,7 @@ import stat
 import pytest
 from ansible.module_utils.common import warnings as ansible_warnings
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _report as report_parts
 from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_report
 from ansible_collections.ovhcloud.mbm.tests.unit.helpers import run_module
 
@@ -201,8 +202,8 @@ def test_report_hosts_required(tmp_path):
 
 
 def test_markdown_escapes_pipes():
-    text = mbm_report.render_markdown({"title": "T", "generated_at": "now", "run": {}, "summary": {"total": 1, "held": 1},
-                                       "hosts": [{"host": "h", "outcome": "held", "reason": "a | b"}]})
+    text = report_parts.render_markdown({"title": "T", "generated_at": "now", "run": {}, "summary": {"total": 1, "held": 1},
+                                         "hosts": [{"host": "h", "outcome": "held", "reason": "a | b"}]})
     assert "a \\| b" in text
 
 
@@ -249,10 +250,10 @@ def test_warnings_option_warns_and_writes_nothing(tmp_path):
 
 def test_failure_rendered_in_words_without_double_escaping():
     msg = 'backup gate failed with 1 violation(s): stale_restore_point on VM "erp-db-01"'
-    text = mbm_report.render_markdown({"title": "T", "generated_at": "now", "run": {}, "summary": {"total": 1, "held": 1},
-                                       "hosts": [{"host": "h", "outcome": "held", "reason": "r",
-                                                  "failure": {"phase": "backup_gate", "task": "Backup gate", "msg": msg,
-                                                              "api": {"status": 403, "query_id": None}}}]})
+    text = report_parts.render_markdown({"title": "T", "generated_at": "now", "run": {}, "summary": {"total": 1, "held": 1},
+                                         "hosts": [{"host": "h", "outcome": "held", "reason": "r",
+                                                    "failure": {"phase": "backup_gate", "task": "Backup gate", "msg": msg,
+                                                                "api": {"status": 403, "query_id": None}}}]})
     line = [line for line in text.splitlines() if line.startswith("- Failure:")][0]
     assert line == '- Failure: at phase backup_gate (task "Backup gate"): %s [API: status 403]' % msg
     assert "\\" not in line

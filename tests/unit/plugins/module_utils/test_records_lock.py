@@ -9,8 +9,9 @@ import threading
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils import _termination as T
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _operations, _records, _runtime, _state
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhClient
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.tests.simulator import credentials as C
 
 TERMINATE = "POST /dedicatedCloud/{serviceName}/terminate"
@@ -19,7 +20,7 @@ TERMINATE = "POST /dedicatedCloud/{serviceName}/terminate"
 def runtime_for(sim, state_dir, check_mode=False):
     client = OvhClient(endpoint=sim.url, application_key=C.APPLICATION_KEY, application_secret=C.APPLICATION_SECRET,
                        consumer_key=C.CK_FULL, api_rate_limit=0, state_dir=state_dir)
-    return T.Runtime(client, T.Settings(request_from_day=1), records=T.records_for_client(client, state_dir), check_mode=check_mode)
+    return _runtime.Runtime(client, _state.Settings(request_from_day=1), records=_records.records_for_client(client, state_dir), check_mode=check_mode)
 
 
 def test_two_simultaneous_requests_send_one_terminate(sim, tmp_path):
@@ -29,7 +30,7 @@ def test_two_simultaneous_requests_send_one_terminate(sim, tmp_path):
 
     def run():
         try:
-            results.append(T.request_termination(runtime_for(sim, str(tmp_path)), C.DELAYED_EMAIL))
+            results.append(_operations.request_termination(runtime_for(sim, str(tmp_path)), C.DELAYED_EMAIL))
         except Exception as err:  # pylint: disable=broad-except  # reported below
             errors.append(err)
 
@@ -45,14 +46,14 @@ def test_two_simultaneous_requests_send_one_terminate(sim, tmp_path):
 
 
 def test_a_lock_held_too_long_fails_without_writing(sim, tmp_path):
-    holder = T.records_for_client(runtime_for(sim, str(tmp_path)).client, str(tmp_path))
+    holder = _records.records_for_client(runtime_for(sim, str(tmp_path)).client, str(tmp_path))
     clock = [0.0]
 
     def sleep(seconds):
         clock[0] += seconds
 
     with holder.lock(C.HEALTHY, 5):
-        with pytest.raises(T.TerminationError) as err:
+        with pytest.raises(TerminationError) as err:
             with holder.lock(C.HEALTHY, 3, sleep=sleep, monotonic=lambda: clock[0]):
                 pass  # pragma: no cover - never entered
     assert err.value.kind == "locked" and "Another run" in err.value.msg
@@ -62,14 +63,14 @@ def test_a_lock_held_too_long_fails_without_writing(sim, tmp_path):
 
 
 def test_check_mode_takes_no_lock_and_makes_no_file(sim, tmp_path):
-    result = T.request_termination(runtime_for(sim, str(tmp_path / "state"), check_mode=True), C.HEALTHY)
+    result = _operations.request_termination(runtime_for(sim, str(tmp_path / "state"), check_mode=True), C.HEALTHY)
     assert result["changed"] and not (tmp_path / "state" / "termination").exists()
 
 
 def test_a_parallel_run_creating_the_state_dir_first_is_no_error(sim, tmp_path, monkeypatch):
     # two forks both see no directory, then both create it: the second must not fail
-    records = T.records_for_client(runtime_for(sim, str(tmp_path)).client, str(tmp_path))
-    os_path_isdir = T.os.path.isdir
+    records = _records.records_for_client(runtime_for(sim, str(tmp_path)).client, str(tmp_path))
+    os_path_isdir = _records.os.path.isdir
     with records.lock(C.HEALTHY, 1):
         pass  # the directory exists now
     answers = []
@@ -79,9 +80,9 @@ def test_a_parallel_run_creating_the_state_dir_first_is_no_error(sim, tmp_path, 
         answers.append(path)
         return os_path_isdir(path) if len(answers) % 2 == 0 else False
 
-    monkeypatch.setattr(T.os.path, "isdir", isdir_racing)
+    monkeypatch.setattr(_records.os.path, "isdir", isdir_racing)
     with records.lock(C.HEALTHY, 1):
         records.update(C.HEALTHY, "request", outcome="unknown")
-    monkeypatch.setattr(T.os.path, "isdir", os_path_isdir)
+    monkeypatch.setattr(_records.os.path, "isdir", os_path_isdir)
     assert answers  # the race was exercised
     assert records.load(C.HEALTHY)["request"]["outcome"] == "unknown"

@@ -1,0 +1,279 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 ovhcloud.mbm contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Reading a service's termination state: the one way every module, the inventory plugin and the role read it.
+
+PRIVATE to the ovhcloud.mbm collection: no API stability is promised; its module_utils are its only users.
+Imports _routes, _client (OvhApiError), _time, _termination_errors and the pure rooms _emails, _billing and
+_status; the request records come in as an argument (a ``RequestRecords``), never imported.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import billing_window
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import DEFAULT_LOOKBACK_HOURS, EmailScanner, termination_emails
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._status import EMAIL_WAIT_SECONDS, REMOVAL_STATES, decide_status
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError, api_failure
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time
+
+
+class Settings(object):
+    """Options that shape how the state is read and judged (docs/design.md sections 5 and 5b)."""
+
+    def __init__(self, email_lookback_hours=DEFAULT_LOOKBACK_HOURS, billing_window="warn", request_from_day=25,
+                 confirm_from_day=25, billing_timezone="UTC", email_wait=EMAIL_WAIT_SECONDS):
+        if email_lookback_hours is None or email_lookback_hours < 72:
+            raise TerminationError("invalid", "email_lookback_hours must be at least 72 (the validity of a termination link), "
+                                   "not %r." % (email_lookback_hours,))
+        self.email_lookback_hours = email_lookback_hours
+        self.billing_mode = billing_window
+        self.request_from_day = request_from_day
+        self.confirm_from_day = confirm_from_day
+        self.billing_timezone = billing_timezone
+        self.email_wait = email_wait
+        try:  # validate once, early, before any call
+            self.window(0, "request")
+            self.window(0, "confirm")
+        except ValueError as err:
+            raise TerminationError("invalid", str(err))
+
+    @classmethod
+    def from_params(cls, params):
+        return cls(
+            email_lookback_hours=params.get("email_lookback_hours", DEFAULT_LOOKBACK_HOURS),
+            billing_window=params.get("billing_window") or "warn",
+            request_from_day=params.get("request_from_day", 25),
+            confirm_from_day=params.get("confirm_from_day", 25),
+            billing_timezone=params.get("billing_timezone") or "UTC",
+        )
+
+    def window(self, now, action):
+        from_day = self.confirm_from_day if action == "confirm" else self.request_from_day
+        return billing_window(now, self.billing_timezone, from_day, self.billing_mode, action)
+
+
+class TerminationState(object):
+    """What was read about one service and the status decided from it. Holds a token privately (through the
+    ``TerminationEmail`` of a ``termination_requested`` status); ``result()`` never includes it."""
+
+    def __init__(self, service_name, now, dedicated_cloud, service_infos, service, dedicated_cloud_error=None):
+        self.service_name = service_name
+        self.now = now
+        self.dedicated_cloud = dedicated_cloud
+        self.service_infos = service_infos
+        self.service = service
+        self.dedicated_cloud_error = dedicated_cloud_error
+        self.dedicated_cloud_exc = None
+        self.emails = []
+        self.emails_read = False
+        self.record = {}
+        self.decision = {}
+
+    @property
+    def service_id(self):
+        for source in (self.service_infos, self.service):
+            if isinstance(source, dict) and source.get("serviceId") is not None:
+                return int(source["serviceId"])
+        return None
+
+    @property
+    def status(self):
+        return self.decision.get("status")
+
+    @property
+    def product_reference(self):
+        return (self.dedicated_cloud or {}).get("productReference")
+
+    @property
+    def email(self):
+        """The ``TerminationEmail`` whose token is valid now (termination_requested), else None."""
+        return self.decision.get("email")
+
+    @property
+    def request_overdue(self):
+        return bool(self.decision.get("request_overdue"))
+
+    def decide(self, settings):
+        self.decision = decide_status({
+            "service_name": self.service_name,
+            "dedicated_cloud": self.dedicated_cloud,
+            "dedicated_cloud_error": self.dedicated_cloud_error,
+            "service_infos": self.service_infos,
+            "service": self.service,
+            "emails": self.emails,
+            "record": self.record,
+        }, self.now, email_wait=settings.email_wait, lookback_hours=settings.email_lookback_hours)
+        return self.decision
+
+    def window(self, settings, action=None):
+        if action is None:
+            action = "confirm" if self.status == "termination_requested" else "request"
+        return settings.window(self.now, action)
+
+    def record_summary(self):
+        """The request record without anything secret (it holds none): request and confirm sections."""
+        if not self.record:
+            return None
+        return {key: self.record.get(key) for key in ("request", "confirm") if self.record.get(key)}
+
+    def result(self, settings, action=None):
+        """The ``termination`` dict (docs/architecture.md)."""
+        decision = self.decision
+        return {
+            "status": decision.get("status"),
+            "service_name": self.service_name,
+            "service_id": self.service_id,
+            "requested_at": format_time(decision.get("requested_at")),
+            "token_expires_at": format_time(decision.get("token_expires_at")),
+            "email_id": decision.get("email_id"),
+            "deletion_date": format_time(decision.get("deletion_date")),
+            "reason": decision.get("reason"),
+            "checked_at": format_time(self.now),
+            "billing_window": self.window(settings, action),
+            "request_record": self.record_summary(),
+            "request_overdue": self.request_overdue,
+            "api": {
+                "dedicated_cloud": self.dedicated_cloud,
+                "service_infos": self.service_infos,
+                "service": self.service,
+                "emails": [email.summary() for email in self.emails],
+            },
+        }
+
+
+def _get_or_error(client, template, statuses, doing, **params):
+    """GET; an ``OvhApiError`` whose status is in ``statuses`` is returned as ``(None, error)``."""
+    try:
+        return client.get(template, **params), None
+    except OvhApiError as err:
+        if err.status in statuses:
+            return None, err
+        raise api_failure(err, doing)
+
+
+def _read_service_entry(client, service_name, service_id):
+    """The ``/services/{id}`` entry of the service (by ``resourceName``), or None when /services has none."""
+    ids, dummy = _get_or_error(client, routes.SERVICES, (404,), "Could not look %s up in /services" % service_name,
+                               query={"resourceName": service_name})
+    ids = [int(i) for i in ids or []]
+    if service_id is not None:
+        # serviceInfos named the id: only that entry is this service (another id could say "deleted").
+        ids = [service_id] if service_id in ids else []
+    for candidate in ids:
+        entry, dummy = _get_or_error(client, routes.SERVICES_ITEM, (404,), "Could not read /services/%s" % candidate, serviceId=candidate)
+        if not isinstance(entry, dict):
+            continue
+        if service_id is not None:
+            return entry
+        # No serviceInfos (404/460): the entry must name the service, or a look-alike could read as "terminated".
+        if (entry.get("resource") or {}).get("name") == service_name:
+            return entry
+    return None
+
+
+def read_service_facts(client, service_name, now=None):
+    """Read the service, its serviceInfos and its /services entry (no e-mails); a TerminationState without a
+    decision. 404 and 460 are kept as evidence, any other error raises TerminationError."""
+    now = client.now() if now is None else now
+    dc, dc_exc = _get_or_error(client, routes.SERVICE, (404, 460), "Could not read service %s" % service_name, serviceName=service_name)
+    infos = None
+    if dc_exc is None:
+        infos, dc_exc = _get_or_error(client, routes.SERVICE_INFOS, (404, 460), "Could not read the serviceInfos of %s" % service_name,
+                                      serviceName=service_name)
+    service_id = None
+    if isinstance(infos, dict) and infos.get("serviceId") is not None:
+        service_id = int(infos["serviceId"])
+    entry = _read_service_entry(client, service_name, service_id)
+    state = TerminationState(service_name, now, dc, infos, entry, dedicated_cloud_error=dc_exc.status if dc_exc is not None else None)
+    state.dedicated_cloud_exc = dc_exc
+    return state
+
+
+def _needs_emails(state):
+    if state.dedicated_cloud_error is not None:
+        return False
+    if (state.dedicated_cloud or {}).get("state") in REMOVAL_STATES:
+        return False
+    return ((state.service or {}).get("resource") or {}).get("state") not in ("toDelete", "deleted")
+
+
+def refresh_decision(client, state, settings, scanner=None, records=None, now=None, emails_optional=False, warn=None, rescan=True):
+    """(Re)read the e-mails and the request record of ``state`` and decide its status again. With
+    ``rescan=False`` a scanner that already scanned the history is reused as is (one scan for many services)."""
+    state.now = client.now() if now is None else now
+    if records is not None:
+        state.record = records.load(state.service_name)
+    if _needs_emails(state) and state.service_id is not None:
+        scanner = scanner or EmailScanner(client, settings.email_lookback_hours)
+        try:
+            history = scanner.scan(state.now) if rescan else scanner.emails(state.now)
+            state.emails = termination_emails(history, state.service_id)
+            state.emails_read = True
+        except TerminationError as err:
+            if not emails_optional or err.error is None or err.error.status not in (401, 403):
+                raise
+            state.emails = []
+            state.emails_read = False
+            if warn is not None:
+                warn("The account's e-mail history is not readable (%s); the status is judged without termination e-mails." % err.error)
+    try:
+        state.decide(settings)
+    except TerminationError as err:
+        if err.error is None and err.kind in ("not_found", "expired"):
+            err.error = state.dedicated_cloud_exc
+        raise
+    return state
+
+
+def read_termination_state(client, service_name, settings=None, records=None, scanner=None, emails_optional=False, warn=None):
+    """Read everything about ``service_name`` and decide its termination status (docs/design.md section 5).
+
+    ``settings``: ``Settings`` (defaults when None); ``records``: ``RequestRecords`` or None (no record);
+    ``scanner``: an ``EmailScanner`` to share between services (one history scan for a whole account).
+    Raises TerminationError: not_found, expired, busy (fail closed), api (any other API error)."""
+    settings = settings or Settings()
+    state = read_service_facts(client, service_name)
+    return refresh_decision(client, state, settings, scanner=scanner, records=records, now=state.now,
+                            emails_optional=emails_optional, warn=warn)
+
+
+def list_services(client, product_references=None, settings=None, records=None, warn=None):
+    """Every service of the account (filtered by ``productReference`` unless ``product_references`` is
+    empty or None), as dicts ``{service_name, service, service_infos, service_entry, termination}``; a
+    service that fails closed (busy, expired, vanished) gets ``termination: None`` and ``problem``."""
+    settings = settings or Settings()
+    try:
+        names = client.get(routes.SERVICE_LIST)
+    except OvhApiError as err:
+        raise api_failure(err, "Could not list the account's services")
+    scanner = EmailScanner(client, settings.email_lookback_hours)
+    wanted = set(product_references or [])
+    services = []
+    for name in sorted(names or []):
+        try:
+            state = read_service_facts(client, name)
+            if wanted and state.product_reference not in wanted and state.dedicated_cloud is not None:
+                continue
+            refresh_decision(client, state, settings, scanner=scanner, records=records, now=state.now, warn=warn, rescan=False)
+        except TerminationError as err:
+            if err.kind == "api":
+                raise
+            services.append({"service_name": name, "service": None, "service_infos": None, "service_entry": None,
+                             "termination": None, "problem": {"kind": err.kind, "message": err.msg}})
+            continue
+        services.append(info_result(state, settings))
+    return services
+
+
+def info_result(state, settings):
+    """What ``mbm_info`` returns for one service."""
+    return {
+        "service_name": state.service_name,
+        "service": state.dedicated_cloud,
+        "service_infos": state.service_infos,
+        "service_entry": state.service,
+        "termination": state.result(settings),
+    }

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 ovhcloud.mbm contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""_report: the report, its outcomes, its Markdown and JSON renderings and the audit lines, as functions over data
+(the module itself is run in tests/unit/plugins/modules/test_mbm_report.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _report as R
+
+
+def params(hosts, records=None, **extra):
+    result = {"hosts": hosts, "records": records, "title": "Decommission", "content": {"check_mode": False}}
+    result.update(extra)
+    return result
+
+
+@pytest.mark.parametrize("record, outcome, reason", [
+    ({"phases": {"confirm": {"result": "written", "detail": "confirmed with the e-mail token"},
+                 "request": {"result": "written"}}}, "confirmed", "confirmed with the e-mail token"),
+    ({"phases": {"request": {"result": "written", "detail": "requested"}}}, "requested", "requested"),
+    ({"planned": ["request"], "status_after": "active"}, "planned", "the service reads active"),
+    ({"status_after": "terminating"}, "nothing_to_do", "the service reads terminating"),
+    ({"outcome": "held", "reason": "backup gate", "phases": {"request": {"result": "written"}}}, "held", "backup gate"),
+])
+def test_derive_outcome(record, outcome, reason):
+    item = R.derive_outcome(record)
+    assert item["outcome"] == outcome
+    assert item["reason"] == reason
+    assert "outcome" not in record or record["outcome"] == outcome  # the record itself is not changed
+
+
+def test_planned_outcome_names_the_next_action():
+    assert R.derive_outcome({"planned": ["request", "confirm"]})["next_action"] == "decommission would request then confirm"
+    assert R.derive_outcome({"planned": ["request"], "next_action": "run again"})["next_action"] == "run again"
+
+
+def test_build_report_lists_every_host_and_counts_outcomes():
+    records = {"b": {"outcome": "done"}, "a": {"phases": {"request": {"result": "written"}}}, "z": {"outcome": "failed"}}
+    report = R.build_report(params(["b", "a", "c"], records), generated_at="2026-11-26T12:00:00Z")
+    assert [item["host"] for item in report["hosts"]] == ["b", "a", "c", "z"]  # hosts first, then other records sorted
+    assert [item["outcome"] for item in report["hosts"]] == ["done", "requested", "not_reached", "failed"]
+    assert report["hosts"][2]["reason"].startswith("the role did not run for this host")
+    assert report["summary"] == {"total": 4, "done": 1, "requested": 1, "not_reached": 1, "failed": 1}
+    assert report["generated_at"] == "2026-11-26T12:00:00Z"
+    assert report["title"] == "Decommission" and report["run"] == {"check_mode": False}
+    assert "approved_not_in_run" not in report
+
+
+def test_build_report_marks_pending_actions_and_sorts_unmatched_approvals():
+    window = {"day_of_month": 20, "message": "before the window"}
+    records = {"a": {"outcome": "done", "billing_window": window}, "b": {"planned": ["request"], "billing_window": window}}
+    report = R.build_report(params(["a", "b"], records, approved_not_in_run=["x", "X", "x"]))
+    assert [item["billing_window"]["action_pending"] for item in report["hosts"]] == [False, True]
+    assert "action_pending" not in window
+    assert report["approved_not_in_run"] == ["X", "x"]
+    assert report["generated_at"].endswith("Z")
+
+
+def test_markdown_rendering():
+    report = R.build_report(params(["pcc-1", "pcc-2"], {
+        "pcc-1": {"service_name": "pcc-1", "outcome": "held", "reason": "backup | gate",
+                  "backup": {"passed": False, "violations": [{"rule": "no_backup"}], "manifest_path": "/m.json"}},
+    }), generated_at="2026-11-26T12:00:00Z")
+    text = R.render_markdown(report)
+    lines = text.splitlines()
+    assert lines[0] == "# Decommission"
+    assert lines[2] == "Generated at 2026-11-26T12:00:00Z. Mode: apply."
+    assert lines[3] == "Hosts: 2 (held: 1, not_reached: 1)."
+    assert "| pcc-1 | pcc-1 | held | - | - | - | FAILED (1 violations) | - | backup \\| gate |" in lines
+    assert "- Backup manifest: /m.json" in lines
+    assert '- Backup violation: {"rule": "no_backup"}' in lines
+    assert "## pcc-2" in lines
+    assert text.endswith("\n") and not text.endswith("\n\n")
+    assert R.strip_generated(text.encode()) == R.strip_generated(text.replace("2026-11-26T12:00:00Z", "later").encode())
+
+
+def test_json_rendering_is_stable():
+    data = R.render_json({"b": 1, "a": "é"})
+    assert data == '{\n  "a": "é",\n  "b": 1\n}\n'.encode("utf-8")
+
+
+def test_render_window_without_pending_action():
+    window = {"day_of_month": 20, "last_day_of_month": 30, "timezone": "UTC", "days_left_in_month": 10, "action": "confirm",
+              "from_day": 25, "message": "acting now gives up 10 day(s)"}
+    assert R.render_window({"outcome": "done", "billing_window": window}).startswith("(no action pending) day 20 of 30 (UTC)")
+    assert R.render_window({"outcome": "planned", "billing_window": window}) == "acting now gives up 10 day(s)"
+    assert R.render_window({"outcome": "done"}) is None
+
+
+@pytest.mark.parametrize("value, where", [
+    ({"run": {"token": "abc"}}, "content.run.token"),
+    ({"hosts": [{"link": "https://www.ovh.com/manager/#/confirmTerminate?id=1&token=abc"}]}, "content.hosts[0].link"),
+    ({"x": "https://example.test/?a=1&token=abc"}, "content.x"),
+])
+def test_find_secret(value, where):
+    with pytest.raises(R.SecretFound) as info:
+        R.find_secret(value)
+    assert str(info.value) == where
+
+
+def test_find_secret_ignores_empty_secret_keys_and_plain_text():
+    R.find_secret({"token": None, "consumer_key": "", "note": "the token is in the e-mail"})
+
+
+def test_audit_lines_stamp_each_entry():
+    data = R.audit_lines([{"event": "a"}, {"event": "b", "logged_at": "then", "controller_user": "me"}])
+    lines = [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    assert data.endswith(b"\n")
+    assert [line["event"] for line in lines] == ["a", "b"]
+    assert lines[0]["logged_at"].endswith("Z") and "controller_user" in lines[0]
+    assert lines[1]["logged_at"] == "then" and lines[1]["controller_user"] == "me"
