@@ -424,8 +424,50 @@ test_bad_inputs() {
     "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=confirmed@verify
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# 11. An attestation that looks like it holds a secret (a pre-signed URL, a token, a password in a URL) is refused at
+#     the attestation gate, before any write, by the detector the report uses (issue 9, item 5); the other hosts go
+#     on. A secret-looking value that reaches a host's record another way (here the message of a failing hook) is
+#     redacted from the report, which is still written for every host and marks that host.
+test_attestation_secret() {
+    scenario attestation_secret
+    cat >"${OUT}/attest.yml" <<'YAML'
+all:
+  hosts:
+    pcc-192-0-2-1:
+      decommission_data_exported: "https://share.example.net/download?id=42&token=AttTok0123456789abcdef"
+    pcc-192-0-2-8:
+      decommission_data_exported: "https://exports.example.net/pcc.tar?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=AttSig0123456789abcdef"
+    pcc-192-0-2-9:
+      decommission_data_exported: "sftp://export:AttPassw0rd0123456789@sftp.example.net/pcc-192-0-2-9/"
+YAML
+    INVENTORY+=(-i "${OUT}/attest.yml")
+    playbook 2 decommission -e target=pcc-192-0-2-1,pcc-192-0-2-2,pcc-192-0-2-8,pcc-192-0-2-9
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-1=held@attestation pcc-192-0-2-2=requested@verify \
+        pcc-192-0-2-8=held@attestation pcc-192-0-2-9=held@attestation
+    json_check "${OUT}/decommission-report.json" \
+        "all('looks like it holds a secret' in h['reason'] for h in d['hosts'] if h['host'] != 'pcc-192-0-2-2')"
+    sim_admin GET /emails >"${OUT}/emails.json"
+    # (pcc-192-0-2-9's one e-mail is the fixture's; pcc-192-0-2-2's takes 20 s to come)
+    "${CHECK[@]}" emails "${OUT}/emails.json" pcc-192-0-2-1=0 pcc-192-0-2-8=0 pcc-192-0-2-9=1
+    for value in AttTok0123456789abcdef AttSig0123456789abcdef AttPassw0rd0123456789; do
+        "${CHECK[@]}" absent "${value}" "${OUT}/decommission-report.json" "${OUT}/decommission-report.md" "${OUT}/audit.jsonl" \
+            "${OUT}/manifests"
+    done
+
+    playbook 2 decommission -e target=pcc-192-0-2-2,pcc-192-0-2-8 -e decommission_data_exported=TEST-EXPORT-2 \
+        -e "decommission_pre_request_tasks=${HERE}/files/hook_secret.yml"
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-2=nothing_to_do pcc-192-0-2-8=held@pre_request_hook
+    json_check "${OUT}/decommission-report.json" \
+        "[h['host'] for h in d['hosts'] if h.get('redacted')] == ['pcc-192-0-2-8']"
+    grep -q 'redacted' "${OUT}/decommission-report.md"
+    "${CHECK[@]}" absent HookSig0123456789abcdef "${OUT}/decommission-report.json" "${OUT}/decommission-report.md" "${OUT}/audit.jsonl"
+}
+
 # ROLE_SCENARIOS="hook tags" runs only these scenarios (default: all).
-for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs; do
+for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs attestation_secret; do
     if [[ -z "${ROLE_SCENARIOS:-}" || " ${ROLE_SCENARIOS} " == *" ${name} "* ]]; then
         "test_${name}"
     fi
