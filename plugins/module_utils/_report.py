@@ -20,6 +20,7 @@ import json
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import json_bytes
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import redact_secrets
 
 OUTCOME_ORDER = ("failed", "held", "not_reached", "skipped", "planned", "requested", "confirmed", "nothing_to_do", "done")
 
@@ -185,7 +186,15 @@ def build_report(params, generated_at=None):
         record = records.get(host)
         if not isinstance(record, dict) or not record:
             record = {"outcome": "not_reached", "reason": "the role did not run for this host (it failed or was removed from the play before)"}
+        # One host's secret-looking value never costs the others their report: it is redacted and the host marked.
+        record, redacted = redact_secrets(record, "")
         item = derive_outcome(record)
+        if redacted:
+            paths = [path.lstrip(".") for path in redacted]
+            item["redacted"] = paths
+            item["warnings"] = list(item.get("warnings") or []) + [
+                "redacted from this record, as it looked like a secret (a token, a signature, a password or a credential): %s"
+                % ", ".join(paths)]
         item["host"] = host
         item.setdefault("outcome", "not_reached")
         if isinstance(item.get("billing_window"), dict) and item["billing_window"]:

@@ -55,9 +55,22 @@ def scrub_secret(err, secret):
     return err
 
 
-# What a report, manifest or audit line may never hold (mbm_report refuses it; the role checks attestations with it).
+# What a report, manifest or audit line may never hold: mbm_report refuses it in a manifest or run metadata, redacts it
+# from a host record or an audit entry, and checks the role's attestations with it (kind=check).
 FORBIDDEN_KEYS = frozenset(("token", "application_secret", "consumer_key", "client_secret", "password", "secret"))
-FORBIDDEN_TEXT = re.compile(r"confirmTerminate\?|[?&;]token=", re.IGNORECASE)
+# Text that looks like it carries a secret: a termination confirmation link; a query parameter that carries a token, a
+# signature, a secret, a password or a key (pre-signed and shared-access links: token=, access_token=, X-Amz-Signature=,
+# X-Amz-Credential=, X-Goog-Signature=, sig=, temp_url_sig=, ...); a password in a link (scheme://user:password@host);
+# a password written out (password: ..., pwd=...).
+FORBIDDEN_TEXT = re.compile(
+    r"confirmTerminate\?"
+    r"|[?&;#][\w.-]*(?:token|signature|credential|secret|password|passwd|pwd|api[_-]?key|access[_-]?key)="
+    r"|[?&;#](?:[\w.-]*_)?sig="
+    r"|[a-z][a-z0-9+.-]*://[^/?#@\s:]+:[^/?#@\s]+@"
+    r"|\b(?:password|passwd|pwd)\s*[:=]\s*\S",
+    re.IGNORECASE)
+# What a redacted value is replaced with.
+REDACTED = "[redacted: looked like a secret]"
 
 
 class SecretFound(Exception):
@@ -66,16 +79,50 @@ class SecretFound(Exception):
         self.value = value
 
 
-def find_secret(value, where="content"):
-    """Raise SecretFound with the key path when value holds a forbidden key or a token-bearing string."""
+def iter_secrets(value, where="content"):
+    """Yield (key path, value) for each forbidden key holding a value (other than REDACTED), and each string that looks
+    like it carries a secret, in value. The one detector of the collection's records: find_secret, redact_secrets and the role's
+    attestation check (mbm_report kind=check) all use it."""
     if isinstance(value, dict):
         for key, item in value.items():
             path = "%s.%s" % (where, key)
-            if str(key).lower() in FORBIDDEN_KEYS and item not in (None, "", [], {}):
-                raise SecretFound(path, item)
-            find_secret(item, path)
+            if str(key).lower() in FORBIDDEN_KEYS and item not in (None, "", [], {}, REDACTED):
+                yield path, item
+            else:
+                yield from iter_secrets(item, path)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            find_secret(item, "%s[%d]" % (where, index))
+            yield from iter_secrets(item, "%s[%d]" % (where, index))
     elif isinstance(value, str) and FORBIDDEN_TEXT.search(value):
-        raise SecretFound(where, value)
+        yield where, value
+
+
+def find_secret(value, where="content"):
+    """Raise SecretFound with the key path when value holds a forbidden key or a token-bearing string."""
+    for path, item in iter_secrets(value, where):
+        raise SecretFound(path, item)
+
+
+def redact_secrets(value, where="content"):
+    """(copy of value with every secret found by iter_secrets replaced by REDACTED, list of their key paths)."""
+    paths = []
+
+    def walk(item, path):
+        if isinstance(item, dict):
+            clean = {}
+            for key, sub in item.items():
+                sub_path = "%s.%s" % (path, key)
+                if str(key).lower() in FORBIDDEN_KEYS and sub not in (None, "", [], {}, REDACTED):
+                    paths.append(sub_path)
+                    clean[key] = REDACTED
+                else:
+                    clean[key] = walk(sub, sub_path)
+            return clean
+        if isinstance(item, (list, tuple)):
+            return [walk(sub, "%s[%d]" % (path, index)) for index, sub in enumerate(item)]
+        if isinstance(item, str) and FORBIDDEN_TEXT.search(item):
+            paths.append(path)
+            return REDACTED
+        return item
+
+    return walk(value, where), paths

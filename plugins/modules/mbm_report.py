@@ -21,9 +21,18 @@ description:
   - Reports and manifests are written atomically (temporary file in the same directory, then rename) with the mode
     O(mode). They are idempotent; keys listed in O(ignore_keys) are ignored when comparing with the existing file,
     so that unchanged evidence leaves the file unchanged.
-  - Secrets are refused. The module fails, naming the offending key path (never the value), when the content holds a
-    key called C(token), C(application_secret), C(consumer_key), C(client_secret), C(password) or C(secret), or a
-    string that holds a termination confirmation link or a C(token=) query parameter.
+  - O(kind=check) writes nothing; it fails when O(content) looks like it holds a secret, naming the key path (never the
+    value). The P(ovhcloud.mbm.decommission#role) role checks its data-export attestation this way, before any write,
+    with the detector that guards the report.
+  - "Secrets never reach a file. A value looks like a secret when its key is C(token), C(application_secret),
+    C(consumer_key), C(client_secret), C(password) or C(secret), or when it is a string holding a termination
+    confirmation link, a query parameter that carries a token, a signature, a credential, a secret, a password or a
+    key (for example C(token=), C(access_token=), C(X-Amz-Signature=), C(X-Goog-Signature=), C(sig=)), a password in a
+    link (C(scheme://user:password@host)), or a password written out (C(password: ...))."
+  - "A manifest (O(kind=manifest)) or report metadata (O(content) of O(kind=report)) that holds one is refused: the
+    module fails, naming the key path, never the value. In a host's record (O(records)) or an audit entry
+    (O(entries)) the value is replaced by C([redacted: looked like a secret]) and the record or entry is marked
+    (C(redacted), the list of key paths, and a warning), so that one host's value never costs every host its report."
 author:
   - ovhcloud.mbm contributors (@ovhcloud-mbm)
 extends_documentation_fragment:
@@ -40,23 +49,24 @@ attributes:
       - When run twice in a row with the same arguments, the second run reports no change.
     support: partial
     details:
-      - O(kind=report) and O(kind=manifest) are idempotent. O(kind=audit) appends every time it runs.
+      - O(kind=report) and O(kind=manifest) are idempotent. O(kind=audit) appends every time it runs. O(kind=check)
+        never changes anything.
   platform:
     platforms: posix
 options:
   kind:
     description:
-      - What to write.
+      - What to write, or V(check) to only check O(content) for secrets.
     type: str
     required: true
-    choices: [report, manifest, audit]
+    choices: [report, manifest, audit, check]
   path:
     description:
       - The file to write. For O(kind=report), the JSON report; for O(kind=manifest), the manifest; for O(kind=audit),
         the audit log (JSON lines).
       - Missing parent directories are created with mode C(0700).
+      - Required unless O(kind=check).
     type: path
-    required: true
   markdown_path:
     description:
       - For O(kind=report), where to write the Markdown rendering.
@@ -67,6 +77,7 @@ options:
       - For O(kind=manifest), the document to write.
       - For O(kind=report), extra run metadata stored under C(run) in the report (for example the playbook, check
         mode, the account endpoints).
+      - For O(kind=check), the values to check (required).
     type: dict
   hosts:
     description:
@@ -95,8 +106,8 @@ options:
   warnings:
     description:
       - Messages to show as Ansible warnings (with any O(kind)); nothing is written for them.
-      - For example the P(ovhcloud.mbm.decommission#role) role warns this way, at preflight, about approved names
-        that match no host (O(kind=audit) with O(entries=[]) writes nothing).
+      - For example the P(ovhcloud.mbm.decommission#role) role warns this way, at its approval check, about approved
+        names that match no host (with O(kind=audit), an empty O(entries) list and check mode, so nothing is written).
     type: list
     elements: str
   title:
@@ -151,12 +162,19 @@ EXAMPLES = r"""
     records: "{{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars, 'mbm_record'))) }}"
   delegate_to: localhost
   run_once: true
+
+- name: Refuse an attestation that looks like it holds a secret (a pre-signed link), before any write
+  ovhcloud.mbm.mbm_report:
+    kind: check
+    content:
+      decommission_data_exported: "{{ decommission_data_exported }}"
+  delegate_to: localhost
 """
 
 RETURN = r"""
 path:
   description: The file written (or that would be written).
-  returned: always
+  returned: unless O(kind=check)
   type: str
   sample: /var/lib/mbm/decommission-report.json
 markdown_path:
@@ -177,11 +195,19 @@ entries:
 check_mode:
   description:
     - Whether the module ran in check mode. C(ansible_check_mode) only reflects C(--check), not the C(check_mode)
-      keyword of a play, block or task; the P(ovhcloud.mbm.decommission#role) role appends no entry (O(kind=audit),
-      O(entries=[])) to learn whether it runs as a rehearsal.
+      keyword of a play, block or task; the P(ovhcloud.mbm.decommission#role) role learns whether it runs as a
+      rehearsal from a task that check mode skips (its C(tasks/check_mode_probe.yml)), not from this module.
   returned: always
   type: bool
   sample: false
+secrets:
+  description:
+    - For O(kind=check), the key paths in O(content) whose values look like secrets (empty when none; the module then
+      fails). Never the values.
+  returned: when O(kind=check)
+  type: list
+  elements: str
+  sample: [decommission_data_exported]
 """
 
 import json
@@ -200,6 +226,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._report import (
     strip_generated,
     stripped,
 )
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import SecretFound, find_secret, iter_secrets, redact_secrets
 
 
 def parse_mode(module, mode):
@@ -238,8 +265,8 @@ def append_audit(path, entries, mode):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            kind=dict(type="str", required=True, choices=["report", "manifest", "audit"]),
-            path=dict(type="path", required=True),
+            kind=dict(type="str", required=True, choices=["report", "manifest", "audit", "check"]),
+            path=dict(type="path"),
             markdown_path=dict(type="path"),
             content=dict(type="dict"),
             hosts=dict(type="list", elements="str"),
@@ -252,9 +279,10 @@ def main():
             mode=dict(type="raw", default="0600"),
         ),
         required_if=[
-            ("kind", "manifest", ("content",)),
-            ("kind", "audit", ("entries",)),
-            ("kind", "report", ("hosts",)),
+            ("kind", "manifest", ("path", "content")),
+            ("kind", "audit", ("path", "entries")),
+            ("kind", "report", ("path", "hosts")),
+            ("kind", "check", ("content",)),
         ],
         supports_check_mode=True,
     )
@@ -264,13 +292,27 @@ def main():
     mode = parse_mode(module, params["mode"])
     ignore_keys = frozenset(params["ignore_keys"])
 
+    # Mask every secret-looking value wherever Ansible would echo it (module arguments in the result).
+    for name in ("content", "records", "entries"):
+        for _where, value in iter_secrets(params[name], name):
+            for item in (value if isinstance(value, (list, tuple)) else [value]):
+                module.no_log_values.add(item if isinstance(item, str) else json.dumps(item, sort_keys=True))
+
+    if kind == "check":
+        found = [where[len("content."):] for where, _value in iter_secrets(params["content"], "content")]
+        if found:
+            module.fail_json(msg="%s looks like it holds a secret (a token, a signature, a password or a credential, for example in a "
+                                 "pre-signed or authenticated link): refused, as reports and the audit log never store one. Give a "
+                                 "reference that grants no access instead (a ticket, a path, the link without its signature or "
+                                 "credentials), and keep the secret in a vault. Nothing was written." % ", ".join(found),
+                             changed=False, secrets=found)
+        module.exit_json(changed=False, check_mode=module.check_mode, secrets=[])
+
+    # A manifest or the run metadata of a report holding a secret is refused. A host's record (report) or an audit
+    # entry holding one is redacted instead (redact_secrets), so one host's value never costs every host its report.
     try:
-        for name in ("content", "records", "entries"):
-            find_secret(params[name], name)
+        find_secret(params["content"], "content")
     except SecretFound as exc:
-        # Mask the offending value wherever Ansible would echo it (module arguments in the result).
-        for value in (exc.value if isinstance(exc.value, (list, tuple)) else [exc.value]):
-            module.no_log_values.add(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
         module.fail_json(msg="Refusing to write %s: %s holds a secret (a token or credential); reports, manifests and the audit log "
                              "never store one" % (kind, to_native(exc)))
 
@@ -283,8 +325,15 @@ def main():
         elif kind == "audit":
             result["entries"] = len(params["entries"])
             result["changed"] = bool(params["entries"])
-            if params["entries"] and not module.check_mode:
-                append_audit(path, params["entries"], mode)
+            entries = []
+            for index, entry in enumerate(params["entries"]):
+                clean, redacted = redact_secrets(entry, "")
+                if redacted:
+                    clean["redacted"] = [where.lstrip(".") for where in redacted]
+                    module.warn("Audit entry %d: redacted %s, which looked like a secret" % (index, ", ".join(clean["redacted"])))
+                entries.append(clean)
+            if entries and not module.check_mode:
+                append_audit(path, entries, mode)
         else:
             markdown_path = params["markdown_path"]
             if not markdown_path:

@@ -363,8 +363,111 @@ test_accounts() {
     stop_second_simulator
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# 9. The pre-request hook runs only after every gate before it passed in this run, whatever tags are skipped, and an
+#    unapproved host is never read beyond the approval check (issue 9, item 2): with the preflight, the backup gate or
+#    the attestation skipped (today's tags or their decommission_ aliases) the hook leaves no trace, no manifest is
+#    written, and the unapproved host makes no API call at all and is reported as skipped, not held.
+test_hook_gates() {
+    local hook="decommission_pre_request_tasks=${HERE}/files/hook.yml"
+    scenario hook_gates
+    playbook 2 decommission -e target=pcc-192-0-2-5,pcc-192-0-2-8 -e "${hook}" --skip-tags preflight
+    sim_admin GET /calls >"${OUT}/calls.json"
+    "${CHECK[@]}" calls "${OUT}/calls.json" total=0
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-5=skipped@approval pcc-192-0-2-8=held@gates
+    grep -q 'preflight did not pass' "${OUT}/decommission-report.md"
+    test ! -e "${OUT}/hook-pcc-192-0-2-5.txt"
+    test ! -e "${OUT}/hook-pcc-192-0-2-8.txt"
+    test ! -e "${OUT}/manifests"
+    playbook 0 decommission -e target=pcc-192-0-2-5 -e "${hook}" --skip-tags decommission_preflight
+    playbook 0 decommission -e target=pcc-192-0-2-5 -e "${hook}" --tags request -e decommission_confirm=true
+    sim_admin GET /calls >"${OUT}/calls.json"
+    "${CHECK[@]}" calls "${OUT}/calls.json" total=0
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-5=skipped@approval
+    test ! -e "${OUT}/hook-pcc-192-0-2-5.txt"
+    test ! -e "${OUT}/manifests"
+    playbook 2 decommission -e target=pcc-192-0-2-8 -e "${hook}" --skip-tags backup_gate,attestation
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=held@gates
+    grep -q 'backup_gate, attestation did not pass' "${OUT}/decommission-report.md"
+    test ! -e "${OUT}/hook-pcc-192-0-2-8.txt"
+    playbook 2 decommission -e target=pcc-192-0-2-8 -e "${hook}" --skip-tags decommission_attestation --tags decommission_request
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=held@gates
+    grep -q 'attestation did not pass' "${OUT}/decommission-report.md"
+    test ! -e "${OUT}/hook-pcc-192-0-2-8.txt"
+    playbook 2 decommission -e target=pcc-192-0-2-3,pcc-192-0-2-4 -e "${hook}" --tags request
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-3=held@backup_gate pcc-192-0-2-4=held@attestation
+    test ! -e "${OUT}/hook-pcc-192-0-2-3.txt"
+    test ! -e "${OUT}/hook-pcc-192-0-2-4.txt"
+    expect_writes "0 0 0"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 10. Every role input is checked before the first write (issue 9, item 3): a reason or future use OVHcloud does not
+#     know, or a wait option out of bounds, with decommission_confirm=true, fails the host with a message naming the
+#     variable, and no terminate is sent; the same options, valid, are those the confirmation sends.
+test_bad_inputs() {
+    local setting
+    scenario bad_inputs
+    for setting in decommission_confirm_reason=NOT_NEEDED decommission_confirm_future_use=LATER decommission_wait_timeout=-1 \
+        decommission_wait_delay=0 decommission_backup_api_concurrency=0 decommission_request_from_day=32; do
+        playbook 2 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true -e "${setting}"
+        expect_writes "0 0 0"
+        if ! grep -q "${setting%%=*}" "${OUT}/last.log"; then
+            cat "${OUT}/last.log"
+            echo "the run with ${setting} did not name ${setting%%=*}" >&2
+            exit 1
+        fi
+    done
+    playbook 0 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true -e decommission_confirm_reason=NOT_NEEDED_ANYMORE \
+        -e decommission_confirm_future_use=NOT_REPLACING_SERVICE -e decommission_wait_timeout=0 -e decommission_wait_delay=1
+    expect_writes "1 1 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=confirmed@verify
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 11. An attestation that looks like it holds a secret (a pre-signed URL, a token, a password in a URL) is refused at
+#     the attestation gate, before any write, by the detector the report uses (issue 9, item 5); the other hosts go
+#     on. A secret-looking value that reaches a host's record another way (here the message of a failing hook) is
+#     redacted from the report, which is still written for every host and marks that host.
+test_attestation_secret() {
+    scenario attestation_secret
+    cat >"${OUT}/attest.yml" <<'YAML'
+all:
+  hosts:
+    pcc-192-0-2-1:
+      decommission_data_exported: "https://share.example.net/download?id=42&token=AttTok0123456789abcdef"
+    pcc-192-0-2-8:
+      decommission_data_exported: "https://exports.example.net/pcc.tar?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=AttSig0123456789abcdef"
+    pcc-192-0-2-9:
+      decommission_data_exported: "sftp://export:AttPassw0rd0123456789@sftp.example.net/pcc-192-0-2-9/"
+YAML
+    INVENTORY+=(-i "${OUT}/attest.yml")
+    playbook 2 decommission -e target=pcc-192-0-2-1,pcc-192-0-2-2,pcc-192-0-2-8,pcc-192-0-2-9
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-1=held@attestation pcc-192-0-2-2=requested@verify \
+        pcc-192-0-2-8=held@attestation pcc-192-0-2-9=held@attestation
+    json_check "${OUT}/decommission-report.json" \
+        "all('looks like it holds a secret' in h['reason'] for h in d['hosts'] if h['host'] != 'pcc-192-0-2-2')"
+    sim_admin GET /emails >"${OUT}/emails.json"
+    # (pcc-192-0-2-9's one e-mail is the fixture's; pcc-192-0-2-2's takes 20 s to come)
+    "${CHECK[@]}" emails "${OUT}/emails.json" pcc-192-0-2-1=0 pcc-192-0-2-8=0 pcc-192-0-2-9=1
+    for value in AttTok0123456789abcdef AttSig0123456789abcdef AttPassw0rd0123456789; do
+        "${CHECK[@]}" absent "${value}" "${OUT}/decommission-report.json" "${OUT}/decommission-report.md" "${OUT}/audit.jsonl" \
+            "${OUT}/manifests"
+    done
+
+    playbook 2 decommission -e target=pcc-192-0-2-2,pcc-192-0-2-8 -e decommission_data_exported=TEST-EXPORT-2 \
+        -e "decommission_pre_request_tasks=${HERE}/files/hook_secret.yml"
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-2=nothing_to_do pcc-192-0-2-8=held@pre_request_hook
+    json_check "${OUT}/decommission-report.json" \
+        "[h['host'] for h in d['hosts'] if h.get('redacted')] == ['pcc-192-0-2-8']"
+    grep -q 'redacted' "${OUT}/decommission-report.md"
+    "${CHECK[@]}" absent HookSig0123456789abcdef "${OUT}/decommission-report.json" "${OUT}/decommission-report.md" "${OUT}/audit.jsonl"
+}
+
 # ROLE_SCENARIOS="hook tags" runs only these scenarios (default: all).
-for name in never_write gates_and_good check_mode hook tags interrupted usability accounts; do
+for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs attestation_secret; do
     if [[ -z "${ROLE_SCENARIOS:-}" || " ${ROLE_SCENARIOS} " == *" ${name} "* ]]; then
         "test_${name}"
     fi

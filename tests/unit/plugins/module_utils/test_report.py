@@ -110,6 +110,68 @@ def test_find_secret_ignores_empty_secret_keys_and_plain_text():
     S.find_secret({"token": None, "consumer_key": "", "note": "the token is in the e-mail"})
 
 
+@pytest.mark.parametrize("text", [
+    "https://share.example.net/download?id=42&token=AttTok0123456789",
+    "https://bucket.s3.amazonaws.com/pcc.tar?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA&X-Amz-Signature=abc123",
+    "https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Signature=abc123",
+    "https://acct.blob.core.windows.net/c/pcc.tar?sv=2022-11-02&se=2026-12-01&sr=b&sp=r&sig=abc123",
+    "https://storage.example.net/v1/AUTH_x/c/o?temp_url_sig=abc123&temp_url_expires=1",
+    "https://api.example.net/export?access_token=abc123",
+    "https://api.example.net/export#id_token=abc123",
+    "sftp://export:Passw0rd@sftp.example.net/pcc/",
+    "https://user:pa55@files.example.net/pcc.tar",
+    "exported to the NAS, password: hunter2",
+    "pwd=hunter2",
+    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1&token=abc",
+])
+def test_find_secret_spots_secret_looking_text(text):
+    """The detector shared by the report, the audit log and the role's attestation check (issue 9, item 5)."""
+    with pytest.raises(S.SecretFound) as info:
+        S.find_secret({"decommission_data_exported": text})
+    assert str(info.value) == "content.decommission_data_exported"
+
+
+@pytest.mark.parametrize("text", [
+    "TEST-EXPORT-1: copied to /srv/exports",
+    "nothing to keep: test platform",
+    "https://tickets.example.net/browse/OPS-1234?focusedCommentId=5&page=2",
+    "s3://backups/pcc-192-0-2-8/ (ticket OPS-42)",
+    "the token is in the e-mail; the password was rotated",
+    "http://127.0.0.1:8080/1.0",
+    "mailto:ops@example.net",
+    "https://user@files.example.net/pcc.tar",
+])
+def test_find_secret_accepts_plain_references(text):
+    S.find_secret({"decommission_data_exported": text})
+
+
+def test_redact_secrets_replaces_each_value_and_lists_the_paths():
+    record = {"reason": "hook: upload failed: https://x.example/o?X-Amz-Signature=abc", "token": "t0k",
+              "failure": {"msg": "see ?a=1&token=abc", "api": {}}, "phases": {"request": {"result": "written"}},
+              "writes": ["fine", "sftp://u:p@h/"], "consumer_key": ""}
+    clean, paths = S.redact_secrets(record, "")
+    assert paths == [".reason", ".token", ".failure.msg", ".writes[1]"]
+    assert clean["reason"] == clean["token"] == clean["failure"]["msg"] == clean["writes"][1] == S.REDACTED
+    assert clean["writes"][0] == "fine" and clean["phases"] == record["phases"] and clean["consumer_key"] == ""
+    assert record["token"] == "t0k"  # the input is left alone
+    S.find_secret(clean)
+
+
+def test_build_report_redacts_one_host_and_keeps_the_others():
+    """One host's secret-looking value never costs every host its report (issue 9, item 5)."""
+    records = {"a": {"outcome": "held", "reason": "pre_request_hook: https://x.example/o?X-Amz-Signature=HookSig1"},
+               "b": {"phases": {"request": {"result": "written", "detail": "requested"}}}}
+    report = R.build_report(params(["a", "b"], records), generated_at="2026-11-26T12:00:00Z")
+    hosts = {item["host"]: item for item in report["hosts"]}
+    assert hosts["a"]["outcome"] == "held" and hosts["a"]["reason"] == S.REDACTED
+    assert hosts["a"]["redacted"] == ["reason"]
+    assert any("redacted" in warning for warning in hosts["a"]["warnings"])
+    assert "redacted" not in hosts["b"] and hosts["b"]["outcome"] == "requested"
+    text = R.render_markdown(report)
+    assert "HookSig1" not in text and "HookSig1" not in json.dumps(report)
+    assert "redacted from this record" in text
+
+
 def test_audit_lines_stamp_each_entry():
     data = R.audit_lines([{"event": "a"}, {"event": "b", "logged_at": "then", "controller_user": "me"}])
     lines = [json.loads(line) for line in data.decode("utf-8").splitlines()]

@@ -103,12 +103,53 @@ def test_secrets_refused(tmp_path, content, where):
     assert not path.exists()
 
 
-def test_secret_in_audit_entry_refused(tmp_path):
+@pytest.mark.usefixtures("fresh_warnings")
+def test_secret_in_audit_entry_redacted(tmp_path):
+    """An audit entry holding a secret is written with the value redacted and marked, never refused: the entry of a
+    host's write must not be lost, nor the report after it (issue 9, item 5)."""
     audit = tmp_path / "audit.jsonl"
-    result = run_module(mbm_report, {"kind": "audit", "path": str(audit), "entries": [{"client_secret": "s3cr3t"}]})
+    result = run_module(mbm_report, {"kind": "audit", "path": str(audit),
+                                     "entries": [{"client_secret": "s3cr3t", "detail": "see https://x.example/?sig=SiG0123", "phase": "request"}]})
+    assert not result["failed"]
+    assert "s3cr3t" not in json.dumps(result) and "SiG0123" not in json.dumps(result)
+    text = audit.read_text()
+    assert "s3cr3t" not in text and "SiG0123" not in text
+    entry = json.loads(text)
+    assert entry["phase"] == "request" and sorted(entry["redacted"]) == ["client_secret", "detail"]
+    assert any("redacted" in warning for warning in warning_texts(result))
+
+
+@pytest.mark.parametrize("value", [
+    "https://exports.example.net/pcc.tar?X-Amz-Credential=AKIA&X-Amz-Signature=AttSig0123",
+    "https://share.example.net/download?id=42&token=AttSig0123",
+    "sftp://export:AttSig0123@sftp.example.net/pcc/",
+])
+def test_check_refuses_a_secret_looking_value_without_echoing_it(value):
+    result = run_module(mbm_report, {"kind": "check", "content": {"decommission_data_exported": value}})
     assert result["failed"]
-    assert "s3cr3t" not in json.dumps(result)
-    assert not audit.exists()
+    assert result["msg"].startswith("decommission_data_exported looks like it holds a secret")
+    assert result["secrets"] == ["decommission_data_exported"]
+    assert "AttSig0123" not in json.dumps(result)
+
+
+def test_check_accepts_a_plain_reference_and_writes_nothing(tmp_path):
+    result = run_module(mbm_report, {"kind": "check", "content": {"decommission_data_exported": "OPS-42: copied to /srv/exports"}})
+    assert not result["failed"]
+    assert result["changed"] is False and result["secrets"] == []
+    missing = run_module(mbm_report, {"kind": "report", "hosts": ["a"]})
+    assert missing["failed"] and "path" in missing["msg"]
+
+
+def test_report_written_for_every_host_when_one_record_holds_a_secret(tmp_path):
+    path = tmp_path / "report.json"
+    records = {"a": {"outcome": "held", "reason": "hook: https://x.example/o?X-Amz-Signature=HookSig0123"},
+               "b": {"outcome": "done"}}
+    result = run_module(mbm_report, {"kind": "report", "path": str(path), "hosts": ["a", "b"], "records": records})
+    assert not result["failed"] and result["summary"] == {"total": 2, "held": 1, "done": 1}
+    report = json.loads(path.read_text())
+    assert [item.get("redacted") for item in report["hosts"]] == [["reason"], None]
+    for text in (path.read_text(), (tmp_path / "report.md").read_text(), json.dumps(result)):
+        assert "HookSig0123" not in text
 
 
 def test_empty_secret_keys_and_token_dates_are_fine(tmp_path):

@@ -9,6 +9,8 @@
   check.py emails EMAILS.json SERVICE=N ...                                   N termination e-mails per service
   check.py removal STATE.json SERVICE=yes|no ...                              whether the removal started
   check.py audit AUDIT.jsonl SERVICE:PHASE:ACTION ...                         these audit entries exist
+  check.py calls CALLS.json total=N|"METHOD /template"=N ...                  the simulator's call counts (/_sim/calls)
+  check.py absent STRING FILE_OR_DIR ...                                      STRING appears in no file
 """
 
 from __future__ import annotations
@@ -136,9 +138,36 @@ def audit(args):
             fail("no audit entry %s" % arg)
 
 
+def calls(args):
+    counts = load(args[0])
+    for arg in args[1:]:
+        route, _sep, want = arg.rpartition("=")
+        got = sum(counts.values()) if route == "total" else counts.get(route, 0)
+        if got != int(want):
+            fail("%s: %d call(s), expected %s (all calls: %s)" % (route, got, want, json.dumps(counts, sort_keys=True)))
+
+
+def absent(args):
+    needle = args[0].encode("utf-8")
+    paths = []
+    for item in args[1:]:
+        if os.path.isdir(item):
+            for root, _dirs, files in os.walk(item):
+                paths.extend(os.path.join(root, name) for name in files)
+        elif os.path.exists(item):
+            paths.append(item)
+    if not paths:
+        fail("no file to search")
+    for path in paths:
+        with open(path, "rb") as handle:
+            if needle in handle.read():
+                fail("%r appears in %s" % (args[0], path))
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
-    {"report": report, "no-secret": no_secret, "emails": emails, "removal": removal, "audit": audit}[command](args)
+    {"report": report, "no-secret": no_secret, "emails": emails, "removal": removal, "audit": audit, "calls": calls,
+     "absent": absent}[command](args)
 
 
 if __name__ == "__main__":
