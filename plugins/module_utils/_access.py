@@ -18,9 +18,10 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors i
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time
 
 
+# GET /me: the account's NIC, read once per run (who receives the termination e-mail, the request records' key).
 _READ_CALLS = (
     ("GET", routes.SERVICE), ("GET", routes.SERVICE_INFOS), ("GET", routes.SERVICES), ("GET", routes.SERVICES_ITEM),
-    ("GET", routes.EMAILS), ("GET", routes.EMAIL),
+    ("GET", routes.EMAILS), ("GET", routes.EMAIL), ("GET", routes.ME),
 )
 CALLS_BY_OPERATION = {
     "read": _READ_CALLS,
