@@ -32,5 +32,7 @@ def test_missing_rules_are_named_as_design_lists_them():
 
 def test_confirm_with_token_does_not_need_the_email_history():
     rules = [{"method": "GET", "path": "/dedicatedCloud*"}, {"method": "GET", "path": "/services*"},
-             {"method": "POST", "path": "/dedicatedCloud/*/confirmTermination"}, {"method": "GET", "path": "/me"}]
+             {"method": "POST", "path": "/dedicatedCloud/*/confirmTermination"}]
     assert _access.missing_access_rules(rules, _access.CALLS_BY_OPERATION["confirm_with_token"], "pcc-1") == []
+    assert _access.missing_access_rules(rules, _access.CALLS_BY_OPERATION["confirm"], "pcc-1") == [
+        "GET /me/notification/email/history*", "GET /me"]
