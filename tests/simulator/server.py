@@ -134,6 +134,11 @@ class Core:
             self.state.tick(self.clock.now())
             return self.state.patch_service(name, changes)
 
+    def mailbox(self, nic):
+        with self.lock:
+            self.state.tick(self.clock.now())
+            return self.state.mailbox_emails(nic)
+
     def add_email(self, spec, nic=None):
         with self.lock:
             now = self.clock.now()
@@ -298,6 +303,8 @@ class Core:
         handler = ADMIN_ROUTES.get((method, path))
         if handler is None and method == "POST" and path.startswith("/services/"):
             handler = _admin_patch_service(unquote(path[len("/services/"):]))
+        if handler is None and method == "GET" and path.startswith("/mailboxes/"):
+            handler = _admin_mailbox(unquote(path[len("/mailboxes/"):]))
         if handler is None:
             return Response(404, {"message": "Unknown admin route %s %s" % (method, path)})
         try:
@@ -317,6 +324,10 @@ def _admin_add_faults(core, data):
 
 def _admin_patch_service(name):
     return lambda core, data: core.patch_service(name, data)
+
+
+def _admin_mailbox(nic):
+    return lambda core, data: core.mailbox(nic)
 
 
 ADMIN_ROUTES = {
@@ -481,6 +492,10 @@ class Simulator:
 
     def emails(self):
         return self.core.emails()
+
+    def mailbox(self, nic):
+        """The e-mails delivered to ``nic`` (an admin contact that may not be an account), with tokens: test-only."""
+        return self.core.mailbox(nic)
 
     def snapshot(self):
         return self.core.snapshot()
