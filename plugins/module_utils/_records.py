@@ -210,7 +210,18 @@ class RequestRecords(object):
         with contextlib.ExitStack() as stack:
             for path in self.paths(service_name):
                 stack.enter_context(self._flock(path[:-len(".json")] + ".lock", service_name, deadline, timeout, sleep, monotonic))
+            self._migrate(service_name)
             yield
+
+    def _migrate(self, service_name):
+        """Under the lock of a write operation: copy a record known only under today's name to the account key's
+        file, so that another consumer key of the account sees it from now on (reads alone never write a file)."""
+        account = self.account_path(service_name)
+        if account is None or os.path.exists(account):
+            return
+        legacy = self._read(self.legacy_path(service_name))
+        if legacy:
+            self._write(account, dict(legacy, account=self.nic))
 
     @staticmethod
     @contextlib.contextmanager
