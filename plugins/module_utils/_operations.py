@@ -16,6 +16,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._access import prefli
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import EmailScanner
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._recipient import hand_token_warning
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._runtime import (
+    announce_retry,
     apply_window,
     await_email,
     check_mbm,
@@ -25,6 +26,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._runtime import (
     op_result,
     reread_after_write,
     send_write,
+    supersede_unsettled_confirm,
     token_fingerprint,
 )
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import valid_token_shape
@@ -116,6 +118,7 @@ def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_r
     if entry["outcome"] == "refused":
         raise op_failure("api", "OVHcloud refused the termination request for %s: %s" % (service_name, err), state, settings, before, action,
                          error=err, writes=writes)
+    supersede_unsettled_confirm(runtime, service_name, settings, state)
     if err is not None:
         runtime.warn("The outcome of the terminate for %s is unknown (%s); the request is recorded as pending and will not be sent again "
                      "within the e-mail wait." % (service_name, err))
@@ -261,12 +264,7 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
         retry_of = confirm_retry(state, settings, secret, email_id)  # an earlier confirmation's outcome is unknown: same token, once
     except TerminationError as err:
         raise op_failure(err.kind, err.msg, state, settings, before, action)
-    if retry_of is not None:
-        source += (", the one retry after the unknown outcome of the confirmation sent at %s (query id %s)"
-                   % (retry_of["first_sent_at"], retry_of["first_query_id"]))
-        runtime.warn("Confirming %s again with the same token: the confirmation sent at %s (query id %s) has an unknown outcome and the service "
-                     "still reads %s. This is the one retry; no other will be sent." % (service_name, retry_of["first_sent_at"],
-                                                                                         retry_of["first_query_id"], state.status))
+    source += announce_retry(runtime, state, retry_of)
 
     apply_window(runtime, state, before, action)
     if runtime.check_mode:
@@ -282,7 +280,8 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
     if commentary:
         body["commentary"] = commentary
     entry, err = send_write(runtime, "POST", routes.CONFIRM, service_name, section="confirm", service_id=state.service_id, secret=secret,
-                            body=body, retry=retry_of is not None, email_id=email_id, token_sha256=token_fingerprint(secret), retry_of=retry_of)
+                            body=body, retry=retry_of is not None, email_id=email_id, token_sha256=token_fingerprint(secret), retry_of=retry_of,
+                            superseded=False)
     writes = [entry]
     query_id = entry["query_id"]
     if entry["outcome"] == "refused":
@@ -307,7 +306,10 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
                          state, settings, before, action, error=err, writes=writes, changed=True)
     state = runtime.read(service_name, scanner=scanner, emails_optional=given)
     return op_result(state, settings, before, state.status, True,
-                     "Confirmed the termination of %s (query id %s): %s" % (service_name, query_id, state.decision["reason"]), action, writes)
+                     "Confirmed the termination of %s (query id %s%s): %s" % (service_name, query_id, ", the one retry after the unknown outcome "
+                                                                              "of the confirmation sent at %s" % retry_of["first_sent_at"]
+                                                                              if retry_of is not None else "", state.decision["reason"]),
+                     action, writes)
 
 
 def _cancel_termination(runtime, service_name):

@@ -185,10 +185,11 @@ UNSETTLED = ("sending", "unknown")
 def unsettled_confirm(state, settings):
     """The recorded confirmation whose outcome is not known (``sending``: the run died during the call;
     ``unknown``: the answer was lost or was a 5xx), while it can still matter: within the e-mail lookback and
-    not followed by a newer request (a new request means a new token). None otherwise."""
+    not followed by a newer request (a new request means a new token: the request marks it ``superseded``).
+    None otherwise."""
     record = state.record or {}
     confirm = record.get("confirm") or {}
-    if confirm.get("outcome") not in UNSETTLED:
+    if confirm.get("outcome") not in UNSETTLED or confirm.get("superseded"):
         return None
     sent_at = parse_api_time(confirm.get("sent_at"))
     if sent_at is None or state.now - sent_at >= float(settings.email_lookback_hours) * 3600:
@@ -223,6 +224,25 @@ def confirm_retry(state, settings, secret, email_id):
         raise TerminationError("outcome_unknown", "%s. Only the same token (e-mail %s) may be sent again, once; this run has %s. Another token "
                                "is never tried after an unknown outcome. Check OVHcloud's control panel; if the service is not being removed, "
                                "request a new termination (force_new_request) and confirm with its new token. Nothing was sent."
-                               % (what, confirm.get("email_id"), "another token" if confirm.get("token_sha256") else
-                                  "a token that cannot be compared (the record holds no fingerprint)"))
+                               % (what, confirm.get("email_id"),
+                                  "a token that cannot be compared (the record holds no fingerprint)" if confirm.get("token_sha256") is None
+                                  else "another token" if confirm.get("token_sha256") != token_fingerprint(secret)
+                                  else "the same token from another e-mail (%s)" % email_id))
     return {"first_query_id": confirm.get("query_id"), "first_sent_at": confirm.get("sent_at"), "email_id": confirm.get("email_id")}
+
+
+def supersede_unsettled_confirm(runtime, service_name, settings, state):
+    """After a new terminate: an earlier confirmation of unknown outcome no longer blocks (its token was replaced)."""
+    if runtime.records is not None and unsettled_confirm(state, settings) is not None:
+        runtime.records.update(service_name, "confirm", superseded=True)
+
+
+def announce_retry(runtime, state, retry_of):
+    """Warn that this confirmation is the one retry after an unknown outcome; returns the words the messages add."""
+    if retry_of is None:
+        return ""
+    runtime.warn("Confirming %s again with the same token: the confirmation sent at %s (query id %s) has an unknown outcome and the service "
+                 "still reads %s. This is the one retry; no other will be sent." % (state.service_name, retry_of["first_sent_at"],
+                                                                                     retry_of["first_query_id"], state.status))
+    return (", the one retry after the unknown outcome of the confirmation sent at %s (query id %s)"
+            % (retry_of["first_sent_at"], retry_of["first_query_id"]))
