@@ -326,8 +326,9 @@ def _cancel_termination(runtime, service_name):
     renew = dict((state.service_infos or {}).get("renew") or {})
     notes = []
     if before == "termination_requested":
-        notes.append("the pending request lapses unconfirmed at %s (72 h after e-mail %s): leave it unconfirmed, no call is needed"
-                     % (format_time(state.decision["token_expires_at"]), state.decision["email_id"]))
+        notes.append("the pending request lapses unconfirmed at %s (72 h after %s): leave it unconfirmed, no call is needed"
+                     % (format_time(state.decision["token_expires_at"]), "e-mail %s" % state.decision["email_id"]
+                        if state.decision["email_id"] is not None else "the request"))
     elif before == "request_pending":
         notes.append("the pending request (%s) lapses unconfirmed 72 h after its e-mail: leave it unconfirmed, no call is needed"
                      % state.decision["reason"])

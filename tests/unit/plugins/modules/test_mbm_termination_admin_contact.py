@@ -12,7 +12,7 @@ import json
 from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _records, _time
-from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_info, mbm_termination_confirm, mbm_termination_request
+from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_info, mbm_termination_cancel, mbm_termination_confirm, mbm_termination_request
 from ansible_collections.ovhcloud.mbm.tests.simulator import credentials as C
 from ansible_collections.ovhcloud.mbm.tests.simulator.model import load_fixture
 from ansible_collections.ovhcloud.mbm.tests.unit.helpers import run_module
@@ -167,3 +167,11 @@ def test_a_recorded_hand_token_request_accepts_a_given_token(sim, api_args):
     done = confirm(sim, api_args, service_name=C.HEALTHY, token=token)
     assert done["changed"] and calls(sim, CONFIRM) == 1
     assert done["termination"]["request_record"]["confirm"]["email_id"] is None
+
+
+def test_cancel_of_a_hand_token_request_needs_no_call(sim, api_args):
+    hand_over(sim, C.HEALTHY)
+    request(sim, api_args, service_name=C.HEALTHY)
+    result = _run(mbm_termination_cancel, sim, api_args, service_name=C.HEALTHY)
+    assert not result["failed"] and not result["changed"] and "72 h after the request" in result["msg"]
+    assert result["termination"]["awaiting_token"] is True and "None" not in result["msg"]
