@@ -203,9 +203,8 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
                          % (service_name, format_time(state.decision["token_expires_at"]), state.decision["email_id"]), state, settings, before, action)
 
     if not given and state.awaiting_token:
-        raise op_failure("no_email", "No token for %s: %s Nothing was sent." % (service_name, hand_token_warning(service_name, state.recipient,
-                                                                                                               state.decision)),
-                         state, settings, before, action)
+        why = hand_token_warning(service_name, state.recipient, state.decision)
+        raise op_failure("no_email", "No token for %s: %s Nothing was sent." % (service_name, why), state, settings, before, action)
     if before == "request_pending" and not given:
         if runtime.check_mode:
             apply_window(runtime, state, before, action)

@@ -105,8 +105,8 @@ def adjust_decision(decision, record, recipient, service_entry, now, lookback_ho
     visible = recipient.get("visible") is True
     if status not in ("terminating", "terminated") and out.get("email") is None:
         sent_at, request = _live_request(record, now, lookback_hours)
-        unanswered = status == "request_pending" or (out.get("request_overdue") and status in ("active", "token_expired",
-                                                                                             "termination_scheduled"))
+        overdue_states = ("active", "token_expired", "termination_scheduled")
+        unanswered = status == "request_pending" or (out.get("request_overdue") and status in overdue_states)
         if sent_at is not None and not visible and unanswered:
             expires = sent_at + TOKEN_VALIDITY_SECONDS
             where = _where(recipient)

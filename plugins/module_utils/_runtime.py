@@ -242,7 +242,7 @@ def announce_retry(runtime, state, retry_of):
     if retry_of is None:
         return ""
     runtime.warn("Confirming %s again with the same token: the confirmation sent at %s (query id %s) has an unknown outcome and the service "
-                 "still reads %s. This is the one retry; no other will be sent." % (state.service_name, retry_of["first_sent_at"],
-                                                                                     retry_of["first_query_id"], state.status))
+                 "still reads %s. This is the one retry; no other will be sent."
+                 % (state.service_name, retry_of["first_sent_at"], retry_of["first_query_id"], state.status))
     return (", the one retry after the unknown outcome of the confirmation sent at %s (query id %s)"
             % (retry_of["first_sent_at"], retry_of["first_query_id"]))
