@@ -92,6 +92,7 @@ class RequestRecords(object):
 
     def __init__(self, state_dir, endpoint, credential, nic=None):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir)) if state_dir else None
+        self.relative_state_dir = state_dir if state_dir and not os.path.isabs(os.path.expanduser(state_dir)) else None
         self.endpoint = endpoint or ""
         self.credential = credential or ""
         self._nic_source = nic
@@ -114,12 +115,19 @@ class RequestRecords(object):
         return self._nic
 
     def key_note(self):
-        """Once: the sentence saying the records fell back to today's key (None when they did not)."""
-        if self._noted or self.nic is not None or self.fallback_reason is None:
+        """Once: what the user should know about where the records are (None when nothing): the NIC could not be read
+        (today's key only), or ``state_dir`` is relative (resolved from the working directory of this run)."""
+        if self._noted:
             return None
         self._noted = True
-        return ("The account's NIC could not be read (%s): the termination request records are keyed by the endpoint and the "
-                "credential only, as before, so a request recorded with another consumer key is not seen." % self.fallback_reason)
+        notes = []
+        if self.nic is None and self.fallback_reason is not None:
+            notes.append("The account's NIC could not be read (%s): the termination request records are keyed by the endpoint and the "
+                         "credential only, as before, so a request recorded with another consumer key is not seen." % self.fallback_reason)
+        if self.relative_state_dir:
+            notes.append("state_dir %r is relative: the termination request records are under %s for this run; a run started from "
+                         "another directory would look elsewhere. Use an absolute state_dir." % (self.relative_state_dir, self.state_dir))
+        return " ".join(notes) or None
 
     def _file(self, digest, service_name):
         return os.path.join(self.state_dir, "termination", "%s-%s.json" % (_SAFE_NAME_RE.sub("_", service_name)[:80], digest))

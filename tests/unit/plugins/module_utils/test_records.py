@@ -106,6 +106,8 @@ def test_a_relative_state_dir_is_resolved_once(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     records = _account_records("state")
     assert records.state_dir == str(tmp_path / "state")
+    note = records.key_note()
+    assert "is relative" in note and str(tmp_path / "state") in note and records.key_note() is None
     records.update("pcc-1", "request", sent_at=_time.format_time(NOW - 60), outcome="sending")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
