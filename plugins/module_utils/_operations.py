@@ -14,15 +14,20 @@ from __future__ import annotations
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._access import preflight
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import given_token_evidence
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._recipient import hand_token_warning
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._runtime import (
+    announce_retry,
     apply_window,
     await_email,
     check_mbm,
     check_wait,
+    confirm_retry,
     op_failure,
     op_result,
     reread_after_write,
     send_write,
+    supersede_unsettled_confirm,
+    token_fingerprint,
 )
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import valid_token_shape
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import refresh_decision
@@ -65,24 +70,32 @@ def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_r
                                         % format_time(state.decision.get("deletion_date"))}[before]
         return op_result(state, settings, before, before, False, "No request sent for %s: %s. %s" % (service_name, why, state.decision["reason"]), action)
 
-    if before == "request_pending":
-        if wait_for_email and not runtime.check_mode:
+    hand = state.recipient.get("visible") is not True  # the e-mail cannot be read with this key: no wait for it
+    if before == "request_pending" and not (force_new_request and state.decision.get("pending_source") == "pending_actions"):
+        if wait_for_email and not runtime.check_mode and not hand:
             state, arrived = await_email(runtime, state, scanner, None, wait_timeout, wait_delay)
             if not arrived and state.status == "request_pending":
                 raise op_failure("email_timeout", "A request for %s is pending (%s) and no termination e-mail arrived within wait_timeout "
                                  "(%d s). Nothing was sent; run again later." % (service_name, state.decision["reason"], wait_timeout),
                                  state, settings, before, action)
+        if state.awaiting_token:
+            runtime.warn(hand_token_warning(service_name, state.recipient, state.decision))
         if state.status != "request_pending":
             return op_result(state, settings, before, state.status, False, "No request sent for %s: the e-mail of the pending request "
                              "arrived. %s" % (service_name, state.decision["reason"]), action)
         return op_result(state, settings, before, state.status, False,
-                         "No request sent for %s: a request is already pending and must not be sent twice within the e-mail wait. %s"
-                         % (service_name, state.decision["reason"]), action)
+                         "No request sent for %s: a request is already pending and must not be sent twice%s. %s"
+                         % (service_name, " (set force_new_request to replace it)" if state.decision.get("pending_source") == "pending_actions"
+                            else " within the e-mail wait", state.decision["reason"]), action)
 
     if before == "termination_requested" and not force_new_request:
+        if state.awaiting_token:
+            runtime.warn(hand_token_warning(service_name, state.recipient, state.decision))
         return op_result(state, settings, before, before, False,
-                         "No request sent for %s: a termination link is still valid until %s (e-mail %s). Set force_new_request "
-                         "to replace it." % (service_name, format_time(state.decision["token_expires_at"]), state.decision["email_id"]), action)
+                         "No request sent for %s: a termination link is still valid until %s (%s). Set force_new_request "
+                         "to replace it." % (service_name, format_time(state.decision["token_expires_at"]),
+                                             "e-mail %s" % state.decision["email_id"] if state.decision["email_id"] is not None
+                                             else "its token is given by hand"), action)
 
     if state.request_overdue and not force_new_request:
         request = (state.record or {}).get("request") or {}
@@ -93,7 +106,7 @@ def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_r
                          state, settings, before, action)
 
     apply_window(runtime, state, before, action)
-    after = "termination_requested" if wait_for_email else "request_pending"
+    after = "termination_requested" if wait_for_email or hand else "request_pending"
     if runtime.check_mode:
         return op_result(state, settings, before, after, True,
                          "Would request the termination of %s (status %s). Check mode: nothing was sent." % (service_name, before), action)
@@ -105,11 +118,12 @@ def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_r
     if entry["outcome"] == "refused":
         raise op_failure("api", "OVHcloud refused the termination request for %s: %s" % (service_name, err), state, settings, before, action,
                          error=err, writes=writes)
+    supersede_unsettled_confirm(runtime, service_name, settings, state)
     if err is not None:
         runtime.warn("The outcome of the terminate for %s is unknown (%s); the request is recorded as pending and will not be sent again "
                      "within the e-mail wait." % (service_name, err))
 
-    if wait_for_email:
+    if wait_for_email and not hand:
         state, arrived = await_email(runtime, state, scanner, newest_before, wait_timeout, wait_delay)
         if not arrived:
             raise op_failure("email_timeout", "The termination of %s was requested (query id %s) but no termination e-mail for service id %s "
@@ -118,6 +132,8 @@ def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_r
                              writes=writes, changed=True)
     else:
         refresh_decision(client, state, settings, scanner=scanner, records=runtime.records)
+    if hand:
+        runtime.warn(hand_token_warning(service_name, state.recipient, state.decision))
     return op_result(state, settings, before, state.status, True,
                      "Requested the termination of %s (query id %s): %s" % (service_name, query_id, state.decision["reason"]), action, writes)
 
@@ -177,6 +193,9 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
                          "(ovhcloud.mbm.mbm_termination_request). Nothing was sent."
                          % (service_name, format_time(state.decision["token_expires_at"]), state.decision["email_id"]), state, settings, before, action)
 
+    if not given and state.awaiting_token:
+        why = hand_token_warning(service_name, state.recipient, state.decision)
+        raise op_failure("no_email", "No token for %s: %s Nothing was sent." % (service_name, why), state, settings, before, action)
     if before == "request_pending" and not given:
         if runtime.check_mode:
             apply_window(runtime, state, before, action)
@@ -238,6 +257,12 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
                              % (state.decision.get("email_id"), state.service_id), state, settings, before, action)
         source = "the link of e-mail %s (valid until %s)" % (email.email_id, format_time(email.token_expires))
 
+    try:
+        retry_of = confirm_retry(state, settings, secret, email_id)  # an earlier confirmation's outcome is unknown: same token, once
+    except TerminationError as err:
+        raise op_failure(err.kind, err.msg, state, settings, before, action)
+    source += announce_retry(runtime, state, retry_of)
+
     apply_window(runtime, state, before, action)
     if runtime.check_mode:
         return op_result(state, settings, before, "terminating", True,
@@ -252,7 +277,8 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
     if commentary:
         body["commentary"] = commentary
     entry, err = send_write(runtime, "POST", routes.CONFIRM, service_name, section="confirm", service_id=state.service_id, secret=secret,
-                            body=body, email_id=email_id)
+                            body=body, retry=retry_of is not None, email_id=email_id, token_sha256=token_fingerprint(secret), retry_of=retry_of,
+                            superseded=False)
     writes = [entry]
     query_id = entry["query_id"]
     if entry["outcome"] == "refused":
@@ -275,12 +301,17 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
             runtime.warn("The outcome of the confirmation of %s was unknown (%s), but the service now reads %s." % (service_name, err, state.status))
             return op_result(state, settings, before, state.status, True,
                              "Confirmed the termination of %s (response lost; the service reads %s)." % (service_name, state.status), action, writes)
-        raise op_failure("outcome_unknown", "The outcome of the confirmation of %s is unknown (%s) and the service still reads %s. Run again "
-                         "to re-read the state before anything else." % (service_name, err, state.status),
+        raise op_failure("outcome_unknown", "The outcome of the confirmation of %s is unknown (%s) and the service still reads %s. %s"
+                         % (service_name, err, state.status, "This was the one retry after an unknown outcome: no further retry will be "
+                            "sent; check OVHcloud's control panel." if retry_of is not None else "Run again: the state is read first, "
+                            "then the same token is sent at most once more."),
                          state, settings, before, action, error=err, writes=writes, changed=True)
     state = runtime.read(service_name, scanner=scanner, emails_optional=given)
     return op_result(state, settings, before, state.status, True,
-                     "Confirmed the termination of %s (query id %s): %s" % (service_name, query_id, state.decision["reason"]), action, writes)
+                     "Confirmed the termination of %s (query id %s%s): %s" % (service_name, query_id, ", the one retry after the unknown outcome "
+                                                                              "of the confirmation sent at %s" % retry_of["first_sent_at"]
+                                                                              if retry_of is not None else "", state.decision["reason"]),
+                     action, writes)
 
 
 def _cancel_termination(runtime, service_name):
@@ -297,8 +328,9 @@ def _cancel_termination(runtime, service_name):
     renew = dict((state.service_infos or {}).get("renew") or {})
     notes = []
     if before == "termination_requested":
-        notes.append("the pending request lapses unconfirmed at %s (72 h after e-mail %s): leave it unconfirmed, no call is needed"
-                     % (format_time(state.decision["token_expires_at"]), state.decision["email_id"]))
+        notes.append("the pending request lapses unconfirmed at %s (72 h after %s): leave it unconfirmed, no call is needed"
+                     % (format_time(state.decision["token_expires_at"]), "e-mail %s" % state.decision["email_id"]
+                        if state.decision["email_id"] is not None else "the request"))
     elif before == "request_pending":
         notes.append("the pending request (%s) lapses unconfirmed 72 h after its e-mail: leave it unconfirmed, no call is needed"
                      % state.decision["reason"])

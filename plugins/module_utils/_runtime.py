@@ -12,6 +12,7 @@ Imports _client (OvhApiError), _time, _secrets, _termination_errors, _billing an
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import time
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import check_billing_window
@@ -19,7 +20,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApi
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import scrub_secret
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import read_termination_state, refresh_decision
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time
 
 
 class Runtime(object):
@@ -53,9 +54,9 @@ class Runtime(object):
                                       emails_optional=emails_optional, warn=self.warn)
 
 
-def _write_entry(method, template, service_name, query_id, at, outcome):
+def _write_entry(method, template, service_name, query_id, at, outcome, retry=False):
     return {"method": method, "path": template.replace("{serviceName}", service_name), "query_id": query_id,
-            "at": format_time(at), "outcome": outcome}
+            "at": format_time(at), "outcome": outcome, "retry": retry}
 
 
 def _write_outcome(err):
@@ -138,21 +139,24 @@ def check_wait(wait_timeout, wait_delay):
         raise TerminationError("invalid", "wait_delay must be at least 1 second, not %r." % (wait_delay,))
 
 
-def send_write(runtime, method, template, service_name, section=None, service_id=None, secret=None, body=None, **record_values):
+def send_write(runtime, method, template, service_name, section=None, service_id=None, secret=None, body=None, retry=False,
+               **record_values):
     """The one path of every write: record it as ``sending``, send it once, settle its outcome, record that.
 
     ``section`` (``request`` or ``confirm``) names the request-record section written before the call (a run
     killed during the call reads as unknown) and after it; None writes no record (cancel). ``record_values``
     join the first record write (e.g. ``email_id``). A failed write is scrubbed of ``secret`` before anything
-    reads it (the API may quote a token it refuses). Returns ``(entry, error)``: the ``writes`` entry
-    (``outcome`` accepted, refused or unknown) and the ``OvhApiError`` of a failed write (None when accepted).
+    reads it (the API may quote a token it refuses). ``retry``: this write is the one retry of a write whose
+    outcome was unknown (recorded, and carried by the ``writes`` entry). Returns ``(entry, error)``: the
+    ``writes`` entry (``outcome`` accepted, refused or unknown; ``retry``) and the ``OvhApiError`` of a failed
+    write (None when accepted).
     """
     client = runtime.client
     records = runtime.records if section is not None else None
     sent_at = client.now()
     if records is not None:
         records.update(service_name, section, service_id=service_id, sent_at=format_time(sent_at), outcome="sending", query_id=None,
-                       updated_at=format_time(sent_at), **record_values)
+                       updated_at=format_time(sent_at), retry=retry, **record_values)
     send = client.put if method == "PUT" else client.post
     error = None
     try:
@@ -165,4 +169,80 @@ def send_write(runtime, method, template, service_name, section=None, service_id
         outcome = _write_outcome(err)
     if records is not None:
         records.update(service_name, section, outcome=outcome, query_id=query_id, updated_at=format_time(client.now()))
-    return _write_entry(method, template, service_name, query_id, sent_at, outcome), error
+    return _write_entry(method, template, service_name, query_id, sent_at, outcome, retry=retry), error
+
+
+def token_fingerprint(token):
+    """A short sha256 fingerprint of a token (16 hex digits): recorded to retry with the same token only; never the token."""
+    if not token:
+        return None
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
+
+
+UNSETTLED = ("sending", "unknown")
+
+
+def unsettled_confirm(state, settings):
+    """The recorded confirmation whose outcome is not known (``sending``: the run died during the call;
+    ``unknown``: the answer was lost or was a 5xx), while it can still matter: within the e-mail lookback and
+    not followed by a newer request (a new request means a new token: the request marks it ``superseded``).
+    None otherwise."""
+    record = state.record or {}
+    confirm = record.get("confirm") or {}
+    if confirm.get("outcome") not in UNSETTLED or confirm.get("superseded"):
+        return None
+    sent_at = parse_api_time(confirm.get("sent_at"))
+    if sent_at is None or state.now - sent_at >= float(settings.email_lookback_hours) * 3600:
+        return None
+    requested = parse_api_time((record.get("request") or {}).get("sent_at"))
+    if requested is not None and requested > sent_at:
+        return None
+    return confirm
+
+
+def confirm_retry(state, settings, secret, email_id):
+    """Decide whether this confirmation may be sent, after reading the state (a removal that started has already
+    settled an unknown confirmation: the caller returned before this).
+
+    Returns None (no unsettled confirmation: a first send), or ``retry_of`` = ``{first_query_id, first_sent_at,
+    email_id}`` for the ONE retry allowed, with the same token only (same e-mail id and token fingerprint).
+    Raises TerminationError ``outcome_unknown`` for another token, or when the unsettled one was already that
+    retry."""
+    confirm = unsettled_confirm(state, settings)
+    if confirm is None:
+        return None
+    name = state.service_name
+    first = confirm.get("retry_of") if confirm.get("retry") and isinstance(confirm.get("retry_of"), dict) else None
+    what = ("The confirmation of %s sent at %s (query id %s) has an unknown outcome (recorded %s) and the service still reads %s"
+            % (name, confirm.get("sent_at"), confirm.get("query_id"), confirm.get("outcome"), state.status))
+    if first is not None:
+        raise TerminationError("outcome_unknown", "%s. It was already the one retry after the unknown outcome of the confirmation sent at "
+                               "%s (query id %s): no further retry is sent. Check OVHcloud's control panel; if the service is not being "
+                               "removed, request a new termination (force_new_request) and confirm with its new token. Nothing was sent."
+                               % (what, first.get("first_sent_at"), first.get("first_query_id")))
+    if confirm.get("token_sha256") is None or confirm.get("token_sha256") != token_fingerprint(secret) or confirm.get("email_id") != email_id:
+        raise TerminationError("outcome_unknown", "%s. Only the same token (e-mail %s) may be sent again, once; this run has %s. Another token "
+                               "is never tried after an unknown outcome. Check OVHcloud's control panel; if the service is not being removed, "
+                               "request a new termination (force_new_request) and confirm with its new token. Nothing was sent."
+                               % (what, confirm.get("email_id"),
+                                  "a token that cannot be compared (the record holds no fingerprint)" if confirm.get("token_sha256") is None
+                                  else "another token" if confirm.get("token_sha256") != token_fingerprint(secret)
+                                  else "the same token from another e-mail (%s)" % email_id))
+    return {"first_query_id": confirm.get("query_id"), "first_sent_at": confirm.get("sent_at"), "email_id": confirm.get("email_id")}
+
+
+def supersede_unsettled_confirm(runtime, service_name, settings, state):
+    """After a new terminate: an earlier confirmation of unknown outcome no longer blocks (its token was replaced)."""
+    if runtime.records is not None and unsettled_confirm(state, settings) is not None:
+        runtime.records.update(service_name, "confirm", superseded=True)
+
+
+def announce_retry(runtime, state, retry_of):
+    """Warn that this confirmation is the one retry after an unknown outcome; returns the words the messages add."""
+    if retry_of is None:
+        return ""
+    runtime.warn("Confirming %s again with the same token: the confirmation sent at %s (query id %s) has an unknown outcome and the service "
+                 "still reads %s. This is the one retry; no other will be sent."
+                 % (state.service_name, retry_of["first_sent_at"], retry_of["first_query_id"], state.status))
+    return (", the one retry after the unknown outcome of the confirmation sent at %s (query id %s)"
+            % (retry_of["first_sent_at"], retry_of["first_query_id"]))

@@ -5,8 +5,9 @@
 """Reading a service's termination state: the one way every module, the inventory plugin and the role read it.
 
 PRIVATE to the ovhcloud.mbm collection: no API stability is promised; its module_utils are its only users.
-Imports _routes, _client (OvhApiError), _time, _termination_errors and the pure rooms _emails, _billing and
-_status; the request records come in as an argument (a ``RequestRecords``), never imported.
+Imports _routes, _client (OvhApiError), _time, _termination_errors, the pure rooms _emails, _billing and
+_status, and _recipient (who gets the e-mail: one ``GET /me`` per client); the request records come in as an
+argument (a ``RequestRecords``), never imported.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import (
     email_evidence_problem,
     termination_emails,
 )
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._recipient import adjust_decision, email_recipient, read_account
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._status import EMAIL_WAIT_SECONDS, REMOVAL_STATES, decide_status
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError, api_failure
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time
@@ -89,6 +91,7 @@ class TerminationState(object):
         self.email_problem_tolerated = False
         self.record = {}
         self.decision = {}
+        self.recipient = {"admin_contact": None, "account": None, "visible": None}
 
     @property
     def service_id(self):
@@ -114,8 +117,21 @@ class TerminationState(object):
     def request_overdue(self):
         return bool(self.decision.get("request_overdue"))
 
+    @property
+    def awaiting_token(self):
+        """A request was made and its token can only come by hand (the e-mail goes to another NIC)."""
+        return bool(self.decision.get("awaiting_token"))
+
+    @property
+    def retry_after_unknown(self):
+        """``{first_query_id, first_sent_at, email_id}`` when the recorded confirmation is the one retry after an unknown
+        outcome, else None."""
+        confirm = (self.record or {}).get("confirm") or {}
+        retry_of = confirm.get("retry_of")
+        return dict(retry_of) if confirm.get("retry") and isinstance(retry_of, dict) else None
+
     def decide(self, settings):
-        self.decision = decide_status({
+        decision = decide_status({
             "service_name": self.service_name,
             "dedicated_cloud": self.dedicated_cloud,
             "dedicated_cloud_error": self.dedicated_cloud_error,
@@ -126,6 +142,8 @@ class TerminationState(object):
             "email_problem": self.email_problem,
             "email_problem_tolerated": self.email_problem_tolerated,
         }, self.now, email_wait=settings.email_wait, lookback_hours=settings.email_lookback_hours)
+        self.decision = adjust_decision(decision, self.record, self.recipient, self.service, self.now, settings.email_lookback_hours,
+                                        self.service_name)
         return self.decision
 
     def window(self, settings, action=None):
@@ -137,7 +155,12 @@ class TerminationState(object):
         """The request record without anything secret (it holds none): request and confirm sections."""
         if not self.record:
             return None
-        return {key: self.record.get(key) for key in ("request", "confirm") if self.record.get(key)}
+        summary = {}
+        for key in ("request", "confirm"):
+            if self.record.get(key):
+                # the token's fingerprint stays in the file: it only serves to retry with the same token
+                summary[key] = {name: value for name, value in self.record[key].items() if name != "token_sha256"}
+        return summary
 
     def result(self, settings, action=None):
         """The ``termination`` dict (docs/architecture.md)."""
@@ -156,6 +179,9 @@ class TerminationState(object):
             "request_record": self.record_summary(),
             "request_overdue": self.request_overdue,
             "email_scan": self.email_scan,
+            "email_recipient": dict(self.recipient),
+            "awaiting_token": self.awaiting_token,
+            "retry_after_unknown": self.retry_after_unknown,
             "api": {
                 "dedicated_cloud": self.dedicated_cloud,
                 "service_infos": self.service_infos,
@@ -225,8 +251,12 @@ def refresh_decision(client, state, settings, scanner=None, records=None, now=No
     """(Re)read the e-mails and the request record of ``state`` and decide its status again. With
     ``rescan=False`` a scanner that already scanned the history is reused as is (one scan for many services)."""
     state.now = client.now() if now is None else now
+    state.recipient = email_recipient(state.service_infos, read_account(client))
     if records is not None:
         state.record = records.load(state.service_name)
+        note = records.key_note()
+        if note and warn is not None:
+            warn(note)
     state.email_problem_tolerated = bool(emails_optional)
     state.email_problem = None
     if _needs_emails(state):

@@ -110,11 +110,21 @@ options:
     type: bool
     default: false
 notes:
-  - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET
+  - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET /me), C(GET
     /me/notification/email/history*), C(POST /dedicatedCloud/*/confirmTermination). On accounts governed by IAM
     policies the identity needs the IAM actions C(pccVMware:apiovh:get), C(pccVMware:apiovh:serviceInfos/get),
-    C(account:apiovh:services/get), C(account:apiovh:me/notification/email/history/get),
+    C(account:apiovh:services/get), C(account:apiovh:me/get), C(account:apiovh:me/notification/email/history/get),
     C(pccVMware:apiovh:confirmTermination). A refused call names the missing access rule or IAM action."
+  - "C(GET /me) is optional when O(token) is set (the request records then use the endpoint and credential key, with a
+    warning), as the e-mail history is."
+  - "When the service's admin contact (C(serviceInfos.contactAdmin)) is not this account, the termination e-mail never shows
+    up in this account's history (RV(termination.awaiting_token)): without O(token) the module fails at once (C(NO_EMAIL)),
+    whatever O(wait_for_email) says; ask the admin contact for the token and set O(token) (role variable C(decommission_token))."
+  - "A confirmation whose outcome was unknown (lost answer, HTTP 5xx, a run killed during the call) is settled by reading the
+    state first: when the removal started, nothing is sent. Otherwise it is sent again at most once, with the same token only
+    (same e-mail id, same token fingerprint in the request record), and RV(termination.retry_after_unknown) says so; another
+    token, or a second unknown outcome, fails with C(OUTCOME_UNKNOWN) and nothing is sent. A new request (its new token)
+    lifts this."
   - "How OVHcloud answers a wrong, used or expired token is not documented (400, 403 or 409 are all possible): the module
     reports any such refusal as a token refusal, with the query id, and nothing is confirmed. If the answer quotes the
     token, it is replaced by C(********) in every message the module returns."
@@ -252,7 +262,10 @@ termination:
       description:
         - The controller-side record of this module's writes for the service (under O(state_dir)), or null.
         - C(request) and C(confirm) each hold C(sent_at), C(outcome) (V(sending), V(accepted), V(unknown) or
-          V(refused)), C(query_id) and C(updated_at); C(confirm) also holds C(email_id).
+          V(refused)), C(query_id), C(updated_at) and C(retry); C(confirm) also holds C(email_id), C(retry_of) and
+          C(superseded) (a newer request replaced its token). The token's fingerprint stays in the file.
+        - Keyed by the account (lower-cased API base URL, C(GET /me) C(nichandle), service) and, as before, by the
+          endpoint and credential, so a new consumer key of the same account finds it.
       type: dict
     request_overdue:
       description:
@@ -267,6 +280,39 @@ termination:
         - C(read) (e-mails read, by id, newest first), C(limit) (O(email_scan_limit)), C(listed) (ids in the history),
           C(complete) (every id was read, or the e-mails read reach back past O(email_lookback_hours); when false the
           status could not be decided and the module failed closed) and C(oldest_date) (of the e-mails read).
+    email_recipient:
+      description:
+        - Where the termination e-mail goes. The API sends the token to the service's admin contact
+          (C(serviceInfos.contactAdmin)); C(GET /me/notification/email/history) holds only this account's e-mails.
+      type: dict
+      contains:
+        admin_contact:
+          description: C(serviceInfos.contactAdmin), or null when unreadable.
+          type: str
+          sample: xy12345-ovh
+        account:
+          description: This account's NIC (C(GET /me) C(nichandle)), or null when unreadable.
+          type: str
+          sample: ab12345-ovh
+        visible:
+          description:
+            - True when the admin contact is this account (the e-mail shows up in its history), false when it is
+              another NIC, null when either is unreadable (treated as not visible).
+          type: bool
+    awaiting_token:
+      description:
+        - True when a request was made (or is pending) and its token can only come by hand, as the e-mail goes to
+          another NIC (RV(termination.email_recipient.visible) not true). Give the token with
+          O(ovhcloud.mbm.mbm_termination_confirm#module:token) (role variable C(decommission_token)).
+        - Such a request reads V(termination_requested) with RV(termination.token_expires_at) = request time + 72 h and
+          no RV(termination.email_id); it is never overdue.
+      type: bool
+    retry_after_unknown:
+      description:
+        - When the recorded confirmation is the one retry sent after a confirmation whose outcome was unknown (lost
+          answer, HTTP 5xx, a run killed during the call), the first attempt's C(first_query_id), C(first_sent_at) and
+          the C(email_id) of the token (null for a token given by hand). Null otherwise.
+        - The retry is sent only with the same token (same e-mail id and token fingerprint) and only once.
       type: dict
     api:
       description:
@@ -318,6 +364,9 @@ writes:
     outcome:
       description: V(accepted), V(unknown) (response lost, or HTTP 5xx; it may have been applied) or V(refused).
       type: str
+    retry:
+      description: True for the one retry of a confirmation whose outcome was unknown (see RV(termination.retry_after_unknown)).
+      type: bool
 query_id:
   description: The C(X-Ovh-QueryID) of the last write, or null when nothing was written.
   returned: always

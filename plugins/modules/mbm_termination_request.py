@@ -64,13 +64,17 @@ options:
       - The account's e-mail history is read every O(wait_delay) seconds for at most O(wait_timeout) seconds.
         OVHcloud's e-mail can take up to 30 minutes.
       - Never waits in check mode.
+      - Never waits when the e-mail goes to another NIC than this account (the service's admin contact,
+        RV(termination.email_recipient)); the request is sent and the module returns at once, changed, with a warning naming
+        the admin contact and M(ovhcloud.mbm.mbm_termination_confirm)'s O(ovhcloud.mbm.mbm_termination_confirm#module:token)
+        option (role variable C(decommission_token)); RV(termination.awaiting_token) is true.
     type: bool
     default: false
 notes:
-  - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET
+  - "Access rules the consumer key needs for this module: C(GET /dedicatedCloud*), C(GET /services*), C(GET /me), C(GET
     /me/notification/email/history*), C(POST /dedicatedCloud/*/terminate). On accounts governed by IAM policies
     the identity needs the IAM actions C(pccVMware:apiovh:get), C(pccVMware:apiovh:serviceInfos/get),
-    C(account:apiovh:services/get), C(account:apiovh:me/notification/email/history/get),
+    C(account:apiovh:services/get), C(account:apiovh:me/get), C(account:apiovh:me/notification/email/history/get),
     C(pccVMware:apiovh:terminate). A refused call names the missing access rule or IAM action."
 seealso:
   - module: ovhcloud.mbm.mbm_info
@@ -187,7 +191,10 @@ termination:
       description:
         - The controller-side record of this module's writes for the service (under O(state_dir)), or null.
         - C(request) and C(confirm) each hold C(sent_at), C(outcome) (V(sending), V(accepted), V(unknown) or
-          V(refused)), C(query_id) and C(updated_at); C(confirm) also holds C(email_id).
+          V(refused)), C(query_id), C(updated_at) and C(retry); C(confirm) also holds C(email_id), C(retry_of) and
+          C(superseded) (a newer request replaced its token). The token's fingerprint stays in the file.
+        - Keyed by the account (lower-cased API base URL, C(GET /me) C(nichandle), service) and, as before, by the
+          endpoint and credential, so a new consumer key of the same account finds it.
       type: dict
     request_overdue:
       description:
@@ -202,6 +209,39 @@ termination:
         - C(read) (e-mails read, by id, newest first), C(limit) (O(email_scan_limit)), C(listed) (ids in the history),
           C(complete) (every id was read, or the e-mails read reach back past O(email_lookback_hours); when false the
           status could not be decided and the module failed closed) and C(oldest_date) (of the e-mails read).
+    email_recipient:
+      description:
+        - Where the termination e-mail goes. The API sends the token to the service's admin contact
+          (C(serviceInfos.contactAdmin)); C(GET /me/notification/email/history) holds only this account's e-mails.
+      type: dict
+      contains:
+        admin_contact:
+          description: C(serviceInfos.contactAdmin), or null when unreadable.
+          type: str
+          sample: xy12345-ovh
+        account:
+          description: This account's NIC (C(GET /me) C(nichandle)), or null when unreadable.
+          type: str
+          sample: ab12345-ovh
+        visible:
+          description:
+            - True when the admin contact is this account (the e-mail shows up in its history), false when it is
+              another NIC, null when either is unreadable (treated as not visible).
+          type: bool
+    awaiting_token:
+      description:
+        - True when a request was made (or is pending) and its token can only come by hand, as the e-mail goes to
+          another NIC (RV(termination.email_recipient.visible) not true). Give the token with
+          O(ovhcloud.mbm.mbm_termination_confirm#module:token) (role variable C(decommission_token)).
+        - Such a request reads V(termination_requested) with RV(termination.token_expires_at) = request time + 72 h and
+          no RV(termination.email_id); it is never overdue.
+      type: bool
+    retry_after_unknown:
+      description:
+        - When the recorded confirmation is the one retry sent after a confirmation whose outcome was unknown (lost
+          answer, HTTP 5xx, a run killed during the call), the first attempt's C(first_query_id), C(first_sent_at) and
+          the C(email_id) of the token (null for a token given by hand). Null otherwise.
+        - The retry is sent only with the same token (same e-mail id and token fingerprint) and only once.
       type: dict
     api:
       description:
@@ -253,6 +293,9 @@ writes:
     outcome:
       description: V(accepted), V(unknown) (response lost, or HTTP 5xx; it may have been applied) or V(refused).
       type: str
+    retry:
+      description: True for the one retry of a confirmation whose outcome was unknown (see RV(termination.retry_after_unknown)).
+      type: bool
 query_id:
   description: The C(X-Ovh-QueryID) of the last write, or null when nothing was written.
   returned: always

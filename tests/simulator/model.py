@@ -305,9 +305,20 @@ class Service:
                 self.start_removal(expiration, options, "deleteAtExpiration")
         if self.removal_started is not None and now >= self.removal_started + options["removal_seconds"]:
             self._mark_deleted(self.removal_started + options["removal_seconds"])
+        action = options.get("pending_action_on_request")
+        newest = self.newest_token()
+        if (action and self.removal_started is None and newest is not None and not newest["used"]
+                and now - newest["created"] > options["token_validity_seconds"]):
+            # the request lapsed unconfirmed: its pending action goes with it [assumed, docs/api-assumptions.md]
+            self._set_pending(self.service_entry, action, False)
 
     def newest_token(self):
         return self.tokens[-1] if self.tokens else None
+
+    @property
+    def admin_contact(self):
+        """The NIC that receives the termination e-mails (``serviceInfos.contactAdmin``; fixture field)."""
+        return self.service_infos.get("contactAdmin") or self.account.nic
 
     def set_renew(self, renew):
         self.service_infos["renew"].update(renew)
@@ -432,12 +443,15 @@ class Account:
         return mail
 
     def deliver(self, now, state):
+        """Deliver due e-mails to their recipient's mailbox: this account's history, another account's, or the
+        mailbox of a NIC that is not an account of the fixture (``State.mailboxes``, read through the admin API)."""
         due = sorted((mail for mail in self.pending_emails if mail["deliver_at"] <= now), key=lambda m: m["deliver_at"])
         for mail in due:
             self.pending_emails.remove(mail)
-            self.emails.append({"id": state.next_email_id(), "date": iso_datetime(mail["deliver_at"]),
-                                "epoch": mail["deliver_at"], "subject": mail["subject"], "body": mail["body"],
-                                "serviceName": mail["service"], "token": mail["token"]})
+            delivered = {"id": state.next_email_id(), "date": iso_datetime(mail["deliver_at"]),
+                         "epoch": mail["deliver_at"], "subject": mail["subject"], "body": mail["body"],
+                         "serviceName": mail["service"], "token": mail["token"]}
+            state.mailbox(mail.get("to") or self.nic).append(delivered)
 
     def email(self, email_id):
         for mail in self.emails:
@@ -455,6 +469,7 @@ class State:
         self.applications = {}        # application_key -> {applicationKey, applicationSecret, applicationId, name}
         self.credentials = {}         # consumer_key -> Credential
         self.services_by_id = {}
+        self.mailboxes = {}           # nic -> delivered e-mails of a NIC that is not an account of the fixture
         self._email_id = int(fixture.get("firstEmailId", 1000)) - 1
         for index, app in enumerate(fixture.get("applications", []), start=1):
             entry = {"applicationKey": app["applicationKey"], "applicationSecret": app["applicationSecret"],
@@ -476,6 +491,17 @@ class State:
 
     def bump_email_id(self, used):
         self._email_id = max(self._email_id, used)
+
+    def mailbox(self, nic):
+        """The delivered e-mails of ``nic``: an account's history, or the mailbox of a NIC outside the fixture."""
+        account = self.accounts.get(nic)
+        if account is not None:
+            return account.emails
+        return self.mailboxes.setdefault(nic, [])
+
+    def mailbox_emails(self, nic):
+        """What ``GET /_sim/mailboxes/<nic>`` returns (test-only: includes ``serviceName`` and ``token``)."""
+        return [{key: value for key, value in mail.items() if key != "epoch"} for mail in sorted(self.mailbox(nic), key=lambda m: m["id"])]
 
     def register_credential(self, cred):
         if cred.consumer_key in self.credentials:
@@ -511,11 +537,13 @@ class State:
             token["invalidated"] = True
         token = email_styles.new_token()
         service.tokens.append({"token": token, "created": now, "used": False, "invalidated": False})
-        subject, body = email_styles.render(service.email_style, service.email_host, service.account.nic,
+        subject, body = email_styles.render(service.email_style, service.email_host, service.admin_contact,
                                             service.name, service.service_id, token, link_form=service.link_form(self.options))
         delay = service.email_delay if service.email_delay is not None else self.options["email_delay_seconds"]
+        # The token goes to the service's admin contact (API schema), which may be another NIC than the account.
         service.account.pending_emails.append({"deliver_at": now + float(delay), "service": service.name,
-                                               "token": token, "subject": subject, "body": body})
+                                               "token": token, "subject": subject, "body": body,
+                                               "to": service.admin_contact})
         action = self.options.get("pending_action_on_request")
         if action:
             service._set_pending(service.service_entry, action, True)  # pylint: disable=protected-access
@@ -598,6 +626,12 @@ class State:
             for mail in account.emails:
                 item = {key: value for key, value in mail.items() if key != "epoch"}
                 item["account"] = account.nic
+                result.append(item)
+        for nic, mails in self.mailboxes.items():  # admin contacts that are not accounts of the fixture
+            for mail in mails:
+                item = {key: value for key, value in mail.items() if key != "epoch"}
+                item["account"] = None
+                item["mailbox"] = nic
                 result.append(item)
         return sorted(result, key=lambda m: m["id"])
 

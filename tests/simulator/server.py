@@ -138,6 +138,11 @@ class Core:
             self.state.tick(self.clock.now())
             return self.state.patch_service(name, changes)
 
+    def mailbox(self, nic):
+        with self.lock:
+            self.state.tick(self.clock.now())
+            return self.state.mailbox_emails(nic)
+
     def add_email(self, spec, nic=None):
         with self.lock:
             now = self.clock.now()
@@ -304,6 +309,8 @@ class Core:
             handler = _admin_patch_service(unquote(path[len("/services/"):]))
         if handler is None and path.startswith("/credentials"):
             handler = auth_credentials.admin_handler(method, path)
+        if handler is None and method == "GET" and path.startswith("/mailboxes/"):
+            handler = _admin_mailbox(unquote(path[len("/mailboxes/"):]))
         if handler is None:
             return Response(404, {"message": "Unknown admin route %s %s" % (method, path)})
         try:
@@ -326,6 +333,11 @@ def _admin_patch_service(name):
 
 
 auth_credentials.register(ROUTES)   # POST /auth/credential (tests/simulator/auth_credentials.py)
+
+
+def _admin_mailbox(nic):
+    return lambda core, data: core.mailbox(nic)
+
 
 ADMIN_ROUTES = {
     ("GET", "/calls"): lambda core, data: core.calls(),
@@ -489,6 +501,10 @@ class Simulator:
 
     def emails(self):
         return self.core.emails()
+
+    def mailbox(self, nic):
+        """The e-mails delivered to ``nic`` (an admin contact that may not be an account), with tokens: test-only."""
+        return self.core.mailbox(nic)
 
     def snapshot(self):
         return self.core.snapshot()

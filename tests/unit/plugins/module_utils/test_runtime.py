@@ -62,9 +62,9 @@ def test_an_accepted_write_is_recorded_as_sending_first_then_accepted(tmp_path):
     record = rt.records.load(SN)
     assert record["service_id"] == 1001 and record["service_name"] == SN and record["version"] == 1
     assert record["request"] == {"sent_at": "2026-11-20T10:00:01Z", "outcome": "accepted", "query_id": "EU.ext-1.Q1",
-                                 "updated_at": "2026-11-20T10:00:02Z"}
+                                 "updated_at": "2026-11-20T10:00:02Z", "retry": False}
     assert entry == {"method": "POST", "path": "/dedicatedCloud/%s/terminate" % SN, "query_id": "EU.ext-1.Q1",
-                     "at": "2026-11-20T10:00:01Z", "outcome": "accepted"}
+                     "at": "2026-11-20T10:00:01Z", "outcome": "accepted", "retry": False}
 
 
 @pytest.mark.parametrize("error, outcome", [

@@ -89,11 +89,15 @@ def test_request_record_file_is_private(sim, api_args, tmp_path):
     run(sim, api_args, service_name=C.HEALTHY, **OPEN_WINDOW)
     folder = tmp_path / "mbm_state" / "termination"
     files = sorted(os.listdir(str(folder)))
-    assert len(files) == 2 and files[0].startswith(C.HEALTHY) and files[0].endswith(".json") and files[1].endswith(".lock")
+    # the account key's record and today's (endpoint + credential), each with its lock
+    assert len(files) == 4 and all(name.startswith(C.HEALTHY) for name in files)
+    assert sorted(name.rsplit(".", 1)[1] for name in files) == ["json", "json", "lock", "lock"]
     for name in files:
         assert stat.S_IMODE(os.stat(str(folder / name)).st_mode) == 0o600
-    path = str(folder / files[0])
-    assert C.CK_FULL not in open(path).read() and C.APPLICATION_SECRET not in open(path).read()
+    for name in files:
+        if name.endswith(".json"):
+            text = open(str(folder / name)).read()
+            assert C.CK_FULL not in text and C.APPLICATION_SECRET not in text and '"account": "%s"' % C.NIC in text
 
 
 def test_email_styles_are_all_recognised(sim, api_args):
@@ -327,8 +331,12 @@ def test_damaged_record_fails_closed_before_any_write(sim, api_args, tmp_path):
     assert result["failure"]["error_code"] == "INVALID" and terminates(sim) == 1
 
 
-def test_records_are_per_credential(sim, api_args):
-    # another consumer key has no record of this one's pending request: it reads the API state only
+def test_records_are_per_account_not_per_credential(sim, api_args):
+    # issue 9: another consumer key of the same account sees this one's pending request (records keyed by the account)
     run(sim, api_args, service_name=C.DELAYED_EMAIL, **OPEN_WINDOW)
-    other = run(sim, api_args, check_mode=True, consumer_key=C.CK_LEAST_PRIVILEGE, service_name=C.DELAYED_EMAIL, **OPEN_WINDOW)
-    assert other["termination"]["request_record"] is None and other["termination"]["status"] == "active"
+    sim.set_options(pending_action_on_request="")  # the record alone must be enough
+    with sim.lock:
+        sim.state.find_service(C.DELAYED_EMAIL).service_entry["billing"]["lifecycle"]["current"]["pendingActions"] = []
+    other = run(sim, api_args, consumer_key=C.CK_LEAST_PRIVILEGE, service_name=C.DELAYED_EMAIL, **OPEN_WINDOW)
+    assert other["termination"]["request_record"]["request"]["outcome"] == "accepted"
+    assert other["termination"]["status"] == "request_pending" and not other["changed"] and terminates(sim) == 1
