@@ -352,7 +352,7 @@ def _vm(spec, default_id, service_name):
     vm = _merge(defaults, {key: value for key, value in spec.items() if key != "backup"})
     backup = spec.get("backup")
     if backup is not None:
-        vm["backup"] = _merge({"state": "enabled", "lastResult": "success", "lastSuccessfulCreationTime": None,
+        vm["backup"] = _merge({"state": "delivered", "lastResult": "success", "lastSuccessfulCreationTime": None,
                                "lastCreationTime": None, "restorePoints": [], "retentionTime": 7,
                                "backupDays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                                               "Sunday"], "backupRepositoryId": 1, "offerType": "classic",
