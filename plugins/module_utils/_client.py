@@ -206,8 +206,9 @@ class OvhClient:
         objects = []
         number = 1
         while True:
+            # Pragma: no-cache asks for the objects as they are now, not a cached list (as the control panel does).
             headers = {"X-Pagination-Mode": PAGINATION_MODE, "X-Pagination-Size": str(page_size),
-                       "X-Pagination-Number": str(number)}
+                       "X-Pagination-Number": str(number), "Pragma": "no-cache"}
             try:
                 resp = self._request("GET", template, path_params, headers=headers)
             except OvhApiError as exc:
