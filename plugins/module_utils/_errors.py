@@ -132,16 +132,34 @@ def translate_error(response, method, path, route):
                        route=route, details=details, hint=hint)
 
 
+IAM_KEY = "unauthorizedActionsByIAM"
+AUTHENTICATION_KEY = "unauthorizedActionsByAuthentication"
+
+
+def _actions(value):
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(a) for a in value if a not in (None, ""))
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _error_hint(status, code, klass, details, method, route):
     rule = access_rule(method, route)
     if code == "NOT_GRANTED_CALL":
         return "The consumer key lacks an access rule: add the access rule %s to the consumer key (or create a new key with it)" % rule
-    if status == 403 and (klass == "Client::Forbidden" or "unauthorizedActionsByIAM" in details):
-        actions = details.get("unauthorizedActionsByIAM")
-        if isinstance(actions, (list, tuple)):
-            actions = ", ".join(str(a) for a in actions)
+    if status == 403 and (klass == "Client::Forbidden" or IAM_KEY in details or AUTHENTICATION_KEY in details):
+        # Either key may be present, as a string (empty when none) or, defensively, a list (go-ovh ovh/error.go).
+        actions = _actions(details.get(IAM_KEY))
+        by_authentication = _actions(details.get(AUTHENTICATION_KEY))
+        parts = []
         if actions:
-            return "An IAM policy of the account refuses the action %s: grant the IAM action %s to this identity in a policy" % (actions, actions)
+            parts.append("An IAM policy of the account refuses the action %s: grant the IAM action %s to this identity in a policy" % (
+                actions, actions))
+        if by_authentication:
+            parts.append("The authentication of this identity does not allow the action %s (%s): grant it to this identity in an "
+                         "IAM policy, and check that the consumer key has the access rule %s (for OAuth2, the service "
+                         "account's rights)" % (by_authentication, AUTHENTICATION_KEY, rule))
+        if parts:
+            return "; ".join(parts)
         likely = iam_action(method, route)
         if likely:
             return ("An IAM policy of the account refuses this call (%s), probably the IAM action %s: grant the IAM action %s to this "

@@ -28,6 +28,7 @@ DEFAULT_OPTIONS = {
     "latency": 0.0,                   # seconds added to every API call (benchmarks)
     "pending_action_on_request": "terminate",  # added to billing.lifecycle.current.pendingActions; "" for none
     "current_credential_needs_rule": False,    # GET /auth/currentCredential needs an access rule
+    "iam_refusal_key": "iam",         # details key naming a refused action: iam | authentication (see api-assumptions)
     "expired_service_infos_readable": True,    # serviceInfos of an expired service answers (others 460)
     "terminate_busy_status": 409,     # status of terminate on a service that is not available/delivered
     "email_utc_offset_minutes": 0,    # UTC offset of e-mail dates in the API (e.g. 60 for +01:00)

@@ -263,8 +263,12 @@ class Core:
             raise api_error(403, "This call has not been granted", "NOT_GRANTED_CALL")
         account = cred.account
         if account.iam_enabled and route.iam and not iam_allows(account.iam_allowed, route.iam):
+            if self.state.options.get("iam_refusal_key") == "authentication":
+                details = {"unauthorizedActionsByAuthentication": route.iam, "unauthorizedActionsByIAM": ""}
+            else:
+                details = {"unauthorizedActionsByIAM": route.iam}
             raise ApiError(403, {"class": "Client::Forbidden", "message": "User not granted for this request",
-                                 "details": {"unauthorizedActionsByIAM": route.iam}})
+                                 "details": details})
 
     def _run(self, route, req):
         """Run the handler; expand lists into objects when asked with X-Pagination-Mode."""

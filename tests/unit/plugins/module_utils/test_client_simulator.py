@@ -78,6 +78,16 @@ def test_iam_refusal_names_the_action(sim, tmp_path):
     assert "pccVMware:apiovh:confirmTermination" in info.value.hint
 
 
+def test_refusal_by_authentication_names_the_action(sim, tmp_path):
+    sim.set_option("iam_refusal_key", "authentication")
+    client = client_for(sim, tmp_path, consumer_key=cr.CK_IAM)
+    with pytest.raises(OvhApiError) as info:
+        client.post(SERVICE + "/confirmTermination", body={"token": "x"}, serviceName=cr.IAM_SERVICE)
+    assert info.value.details == {"unauthorizedActionsByAuthentication": "pccVMware:apiovh:confirmTermination",
+                                  "unauthorizedActionsByIAM": ""}
+    assert "authentication of this identity does not allow the action pccVMware:apiovh:confirmTermination" in info.value.hint
+
+
 @pytest.mark.parametrize("kwargs, code, text", [
     (dict(consumer_key=cr.CK_PENDING), "INVALID_CREDENTIAL", "not valid or not validated"),
     (dict(application_secret="WrongSecret0000000000000000000001"), "INVALID_SIGNATURE", "pair is wrong"),
