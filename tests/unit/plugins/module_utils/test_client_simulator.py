@@ -200,7 +200,7 @@ def test_least_privilege_key_runs_the_whole_termination_flow_and_nothing_else(si
     assert int(link_id) == service_id
     confirmed = client.post(DC + "/confirmTermination", body={"token": token, "reason": "NOT_NEEDED_ANYMORE"}, serviceName=name)
     assert confirmed.query_id and confirmed.status == 200
-    assert client.get(DC, serviceName=name)["state"] == "toRemove"
+    assert client.get(DC, serviceName=name)["state"] == "toUnprovision"
     # removal done: the evidence of "terminated" is readable with the same key
     sim.clock.advance(sim.options()["removal_seconds"] + 1)
     with pytest.raises(OvhApiError) as info:
