@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._routes import access_rule, iam_action
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import scrub_secret
 
 
 class OvhApiError(Exception):
@@ -106,21 +107,30 @@ def decode_body(response):
         return False, None
 
 
-def _short_text(response):
+SHORT_TEXT_CHARS = 160
+
+
+def _short_text(response, secrets=()):
+    """The text of a non-JSON page, scrubbed of the secrets, THEN cut: a secret across the cut never survives in part."""
     text = re.sub(r"<[^>]*>", " ", response.text or "")
-    text = " ".join(text.split())
-    return text[:160]
+    text = scrub_secret(" ".join(text.split()), list(secrets))
+    return text[:SHORT_TEXT_CHARS]
 
 
-def translate_error(response, method, path, route):
-    """Turn a non-2xx response (or an undecodable body) into an OvhApiError with a hint."""
+def translate_error(response, method, path, route, secrets=()):
+    """Turn a non-2xx response (or an undecodable body) into an OvhApiError with a hint, scrubbed of ``secrets``
+    (what the request sent that the answer may echo) in every field before anything reads it."""
+    return scrub_secret(_translate(response, method, path, route, secrets), list(secrets))
+
+
+def _translate(response, method, path, route, secrets):
     status = response.status_code
     qid = query_id_of(response)
     ok, body = decode_body(response)
     if not ok:
         ctype = response.headers.get("Content-Type", "unknown type")
         hint = _status_hint(status, method, route)
-        return OvhApiError("The API answered with a non-JSON body (%s): %s" % (ctype, _short_text(response) or "empty"),
+        return OvhApiError("The API answered with a non-JSON body (%s): %s" % (ctype, _short_text(response, secrets) or "empty"),
                            status=status, error_code="INVALID_RESPONSE", query_id=qid, method=method, path=path,
                            route=route, hint=hint)
     body = body if isinstance(body, dict) else {"message": str(body)}
