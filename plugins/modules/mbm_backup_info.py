@@ -144,10 +144,10 @@ options:
   list_expansion:
     description:
       - How lists of datacenters, VMs, datastores and repositories are read.
-      - V(auto) asks the API for whole objects in one paged call per list (header C(X-Pagination-Mode), with
+      - "V(auto) asks the API for whole objects in one paged call per list (header C(X-Pagination-Mode), with
         C(Pragma: no-cache) so that the API does not answer from a cached list), so the number
         of calls grows with the number of datacenters, not VMs; when the API does not give whole objects the module
-        falls back to one call per object by itself.
+        falls back to one call per object by itself."
       - V(never) always reads the list of IDs, then one call per object, with at most O(api_concurrency) calls in
         flight.
       - The evidence and the verdict are the same in both modes.
