@@ -132,3 +132,15 @@ def test_meaning_of_values_outside_the_enum():
     assert "not a value" in states.job_state_meaning("enabled")
     assert "no state" in states.job_state_meaning(None)
     assert states.job_state_meaning("delivered").startswith("active")
+
+
+def test_module_documents_the_option_as_its_argument_spec_defines_it():
+    import yaml
+
+    from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_backup_info
+
+    doc = yaml.safe_load(mbm_backup_info.DOCUMENTATION)["options"]["accepted_job_states"]
+    spec = mbm_backup_info.argument_spec()["accepted_job_states"]
+    assert doc["choices"] == spec["choices"] == SCHEMA_VM_JOB_STATES
+    assert doc["default"] == spec["default"] == ["delivered"]
+    assert (doc["type"], doc["elements"]) == (spec["type"], spec["elements"]) == ("list", "str")
