@@ -8,7 +8,8 @@ actionable hints.
 
 PRIVATE to the ovhcloud.mbm collection: no API stability is promised; do not import it from elsewhere.
 
-Imports only the standard library and ``_routes`` (for the access rule and IAM action a hint names).
+Imports only the standard library, ``_routes`` (for the access rule and IAM action a hint names) and ``_secrets``
+(``scrub_secret``: an error is built scrubbed of what the request sent).
 """
 
 from __future__ import annotations
