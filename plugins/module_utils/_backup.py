@@ -17,6 +17,7 @@ from __future__ import annotations
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_evidence import format_time, gather_evidence
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_manifest import build_manifest
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_policy import evaluate_policy
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_states import DEFAULT_ACCEPTED_JOB_STATES, VM_JOB_STATES
 
 DEFAULT_POLICY = {
     "max_age_hours": 24,
@@ -26,6 +27,7 @@ DEFAULT_POLICY = {
     "exclusions": [],
     "datacenter_waivers": [],
     "replication_out_of_sync": "fail",
+    "accepted_job_states": list(DEFAULT_ACCEPTED_JOB_STATES),
 }
 
 
@@ -58,6 +60,15 @@ def normalize_policy(options):
         raise PolicyError("min_restore_points must be an integer >= 0, got %r." % (min_points,))
     if policy["replication_out_of_sync"] not in ("fail", "warn"):
         raise PolicyError("replication_out_of_sync must be fail or warn, got %r." % (policy["replication_out_of_sync"],))
+    accepted = policy["accepted_job_states"]
+    if not isinstance(accepted, (list, tuple)) or not accepted:
+        raise PolicyError("accepted_job_states must be a non-empty list of VM backup job states, got %r." % (accepted,))
+    unknown = [state for state in accepted if state not in VM_JOB_STATES]
+    if unknown:
+        raise PolicyError("accepted_job_states holds %s, not a value of dedicatedCloud.backup.StateEnum (%s)." % (
+            ", ".join(repr(s) for s in unknown), ", ".join(VM_JOB_STATES)))
+    # Schema order, no repeats: the manifest and the fingerprint do not depend on how the list was written.
+    policy["accepted_job_states"] = [state for state in VM_JOB_STATES if state in accepted]
     exclusions = []
     for index, entry in enumerate(policy["exclusions"] or []):
         if not isinstance(entry, dict):

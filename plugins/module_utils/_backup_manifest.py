@@ -36,6 +36,7 @@ def policy_record(policy):
         "allow_warning": policy["allow_warning"],
         "include_powered_off": policy["include_powered_off"],
         "replication_out_of_sync": policy["replication_out_of_sync"],
+        "accepted_job_states": list(policy["accepted_job_states"]),
         "exclusions": copy.deepcopy(policy["exclusions"]),
         "datacenter_waivers": copy.deepcopy(policy["datacenter_waivers"]),
     }

@@ -16,6 +16,11 @@ from __future__ import annotations
 import fnmatch
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_evidence import format_time, parse_time, sort_key_id
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_states import (
+    DATACENTER_BACKUP_ENABLED_STATES,
+    VM_JOB_ACTIVE_STATE,
+    job_state_meaning,
+)
 
 # Stable rule names (violations and warnings).
 RULE_DATACENTER_BACKUP_DISABLED = "datacenter_backup_disabled"
@@ -33,6 +38,8 @@ RULE_UNUSED_EXCLUSION = "unused_exclusion"
 RULE_UNUSED_DATACENTER_WAIVER = "unused_datacenter_waiver"
 RULE_FUTURE_RESTORE_POINT = "future_restore_point"
 RULE_NO_VM_EVALUATED = "no_vm_evaluated"
+# accepted_job_states accepts more than the active state (delivered): named once per run.
+RULE_ACCEPTED_JOB_STATES = "accepted_job_states"
 # A violation when the service lists no VM in a datacenter that is not waived (an empty listing is never taken
 # as proof that there is nothing to lose); a warning when every datacenter is waived.
 RULE_NO_VMS = "no_vms"
@@ -55,9 +62,9 @@ WAIVER_EXCLUSION = "exclusion"
 WAIVER_POWERED_OFF = "powered_off"
 WAIVER_DATACENTER = "datacenter_waiver"
 
-# Only these states mean "the backup option / the VM's backup job works" (dedicatedCloud.backup.StateEnum);
-# every other value (disabled, disabling, enabling, error, migrating, removing, unknown ones) fails closed.
-BACKUP_ENABLED_STATES = ("enabled",)
+# The states that pass live in _backup_states: a VM job must be in policy["accepted_job_states"]
+# (dedicatedCloud.backup.StateEnum, default delivered), a datacenter option in DATACENTER_BACKUP_ENABLED_STATES
+# (dedicatedCloud.BackupStateEnum: enabled). Every other value, a missing one and an unknown one fail closed.
 # Replication settings that mean "this repository is not replicated" (syncStatus is then not meaningful).
 NOT_REPLICATED = (None, False, "", "none", "disabled", "false", "no")
 SYNC_OK = "ok"
@@ -101,9 +108,10 @@ def _vm_findings(datacenter, vm, policy, now):
     state = backup.get("state")
     points = backup.get("restore_points") or []
     counts["restore_points"] = len(points)
-    if state not in BACKUP_ENABLED_STATES:
-        violations.append(_finding(datacenter, vm, RULE_NO_BACKUP,
-                                   "The VM's backup job is in state %r, not enabled." % (state,)))
+    accepted = policy["accepted_job_states"]
+    if not isinstance(state, str) or state not in accepted:
+        violations.append(_finding(datacenter, vm, RULE_NO_BACKUP, "The VM's backup job is in state %r (%s); %s passes (accepted_job_states)." % (
+            state, job_state_meaning(state), " or ".join(repr(a) for a in accepted))))
     result = backup.get("last_result")
     allowed = ("success", "warning") if policy["allow_warning"] else ("success",)
     if result not in allowed:
@@ -173,7 +181,7 @@ def _datacenter_findings(datacenter):
         return [_finding(datacenter, None, RULE_DATACENTER_BACKUP_DISABLED,
                          "The datacenter has no managed backup option (the API answered 404 for its backup).")]
     state = backup.get("state")
-    if state not in BACKUP_ENABLED_STATES:
+    if state not in DATACENTER_BACKUP_ENABLED_STATES:
         return [_finding(datacenter, None, RULE_DATACENTER_BACKUP_DISABLED,
                          "The datacenter's managed backup option is in state %r, not enabled." % (state,))]
     return []
@@ -233,6 +241,8 @@ def evaluate_policy(evidence, policy, now):
     used_exclusions = set()
     used_waivers = set()
     evaluated_repo_ids = {}
+    extra_states = [s for s in policy["accepted_job_states"] if s != VM_JOB_ACTIVE_STATE]
+    vms_in_extra_states = []
 
     for datacenter in evidence.get("datacenters") or []:
         summary["datacenters"] += 1
@@ -275,6 +285,8 @@ def evaluate_policy(evidence, policy, now):
                 continue
             if repo_id is not None:
                 evaluated_repo_ids.setdefault(repo_id, []).append(vm)
+            if (vm.get("backup") or {}).get("state") in extra_states:
+                vms_in_extra_states.append(str(vm.get("name")))
             summary["vms_evaluated"] += 1
             if vm_violations:
                 summary["vms_failed"] += 1
@@ -334,6 +346,11 @@ def evaluate_policy(evidence, policy, now):
         if index not in used_waivers:
             warnings.append(_finding(None, None, RULE_UNUSED_DATACENTER_WAIVER,
                                      "Datacenter waiver %r matched no datacenter (by name or id)." % waiver["datacenter"]))
+    if extra_states:
+        warnings.append(_finding(None, None, RULE_ACCEPTED_JOB_STATES, "accepted_job_states also accepts VM backup jobs in state %s, "
+                                 "besides %r (active); %d checked VM(s) passed in those states%s." % (
+                                     ", ".join("%r (%s)" % (s, job_state_meaning(s)) for s in extra_states), VM_JOB_ACTIVE_STATE,
+                                     len(vms_in_extra_states), ": " + ", ".join(sorted(vms_in_extra_states)) if vms_in_extra_states else "")))
     if summary["datacenters"] == 0:
         violations.append(_finding(None, None, RULE_NO_DATACENTER,
                                    "The API lists no datacenter for the service; a Managed Bare Metal has at least one, "

@@ -46,6 +46,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import (
     translate_error,
 )
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._ratelimit import RateLimiter
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import secrets_in
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._transport import (
     build_ovh_client,
     retriable_status,
@@ -127,9 +128,9 @@ class OvhClient:
         """GET a route; return the decoded JSON. Retried on 429, 5xx, timeouts and connection errors."""
         return self._request("GET", template, path_params, query=query).data
 
-    def post(self, template, body=None, **path_params):
-        """POST once (never re-sent blindly); return a WriteResult."""
-        resp = self._request("POST", template, path_params, body=body)
+    def post(self, template, body=None, secrets=None, **path_params):
+        """POST once (never re-sent blindly); return a WriteResult. A failure comes scrubbed of ``secrets`` and the body's."""
+        resp = self._request("POST", template, path_params, body=body, secrets=secrets)
         return WriteResult(resp.data, resp.query_id, resp.status)
 
     def post_unsigned(self, template, body=None, **path_params):
@@ -138,9 +139,9 @@ class OvhClient:
         resp = self._request("POST", template, path_params, body=body, need_auth=False)
         return WriteResult(resp.data, resp.query_id, resp.status)
 
-    def put(self, template, body=None, **path_params):
-        """PUT once (never re-sent blindly); return a WriteResult."""
-        resp = self._request("PUT", template, path_params, body=body)
+    def put(self, template, body=None, secrets=None, **path_params):
+        """PUT once (never re-sent blindly); return a WriteResult. Scrubbed like post()."""
+        resp = self._request("PUT", template, path_params, body=body, secrets=secrets)
         return WriteResult(resp.data, resp.query_id, resp.status)
 
     def now(self, refresh=False):
@@ -212,8 +213,9 @@ class OvhClient:
         objects = []
         number = 1
         while True:
+            # Pragma: no-cache asks for the objects as they are now, not a cached list (as the control panel does).
             headers = {"X-Pagination-Mode": PAGINATION_MODE, "X-Pagination-Size": str(page_size),
-                       "X-Pagination-Number": str(number)}
+                       "X-Pagination-Number": str(number), "Pragma": "no-cache"}
             try:
                 resp = self._request("GET", template, path_params, headers=headers)
             except OvhApiError as exc:
@@ -265,8 +267,9 @@ class OvhClient:
 
     # -- the request pipeline ------------------------------------------------------------------------
 
-    def _request(self, method, template, path_params, query=None, body=None, headers=None, need_auth=True):
+    def _request(self, method, template, path_params, query=None, body=None, headers=None, need_auth=True, secrets=None):
         path = _fill_path(template, path_params, query)
+        secrets = list(secrets or []) + secrets_in(body)
         attempts = 0
         waited = 0.0
         resynced = False
@@ -295,7 +298,7 @@ class OvhClient:
                 # A write that succeeded is a success even if its body is not JSON (its content is not used).
                 self.last_query_id = query_id_of(response)
                 return _Response(response.status_code, response.headers, data)
-            error = translate_error(response, method, path, template)
+            error = translate_error(response, method, path, template, secrets)
             if error.error_code == "QUERY_TIME_OUT" and need_auth and not resynced:
                 # The server refused a stale timestamp without applying anything: resync the clock, send once more.
                 resynced = True

@@ -8,7 +8,8 @@ actionable hints.
 
 PRIVATE to the ovhcloud.mbm collection: no API stability is promised; do not import it from elsewhere.
 
-Imports only the standard library and ``_routes`` (for the access rule and IAM action a hint names).
+Imports only the standard library, ``_routes`` (for the access rule and IAM action a hint names) and ``_secrets``
+(``scrub_secret``: an error is built scrubbed of what the request sent).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._routes import access_rule, iam_action
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import scrub_secret
 
 
 class OvhApiError(Exception):
@@ -106,21 +108,30 @@ def decode_body(response):
         return False, None
 
 
-def _short_text(response):
+SHORT_TEXT_CHARS = 160
+
+
+def _short_text(response, secrets=()):
+    """The text of a non-JSON page, scrubbed of the secrets, THEN cut: a secret across the cut never survives in part."""
     text = re.sub(r"<[^>]*>", " ", response.text or "")
-    text = " ".join(text.split())
-    return text[:160]
+    text = scrub_secret(" ".join(text.split()), list(secrets))
+    return text[:SHORT_TEXT_CHARS]
 
 
-def translate_error(response, method, path, route):
-    """Turn a non-2xx response (or an undecodable body) into an OvhApiError with a hint."""
+def translate_error(response, method, path, route, secrets=()):
+    """Turn a non-2xx response (or an undecodable body) into an OvhApiError with a hint, scrubbed of ``secrets``
+    (what the request sent that the answer may echo) in every field before anything reads it."""
+    return scrub_secret(_translate(response, method, path, route, secrets), list(secrets))
+
+
+def _translate(response, method, path, route, secrets):
     status = response.status_code
     qid = query_id_of(response)
     ok, body = decode_body(response)
     if not ok:
         ctype = response.headers.get("Content-Type", "unknown type")
         hint = _status_hint(status, method, route)
-        return OvhApiError("The API answered with a non-JSON body (%s): %s" % (ctype, _short_text(response) or "empty"),
+        return OvhApiError("The API answered with a non-JSON body (%s): %s" % (ctype, _short_text(response, secrets) or "empty"),
                            status=status, error_code="INVALID_RESPONSE", query_id=qid, method=method, path=path,
                            route=route, hint=hint)
     body = body if isinstance(body, dict) else {"message": str(body)}
@@ -132,16 +143,34 @@ def translate_error(response, method, path, route):
                        route=route, details=details, hint=hint)
 
 
+IAM_KEY = "unauthorizedActionsByIAM"
+AUTHENTICATION_KEY = "unauthorizedActionsByAuthentication"
+
+
+def _actions(value):
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(a) for a in value if a not in (None, ""))
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _error_hint(status, code, klass, details, method, route):
     rule = access_rule(method, route)
     if code == "NOT_GRANTED_CALL":
         return "The consumer key lacks an access rule: add the access rule %s to the consumer key (or create a new key with it)" % rule
-    if status == 403 and (klass == "Client::Forbidden" or "unauthorizedActionsByIAM" in details):
-        actions = details.get("unauthorizedActionsByIAM")
-        if isinstance(actions, (list, tuple)):
-            actions = ", ".join(str(a) for a in actions)
+    if status == 403 and (klass == "Client::Forbidden" or IAM_KEY in details or AUTHENTICATION_KEY in details):
+        # Either key may be present, as a string (empty when none) or, defensively, a list (go-ovh ovh/error.go).
+        actions = _actions(details.get(IAM_KEY))
+        by_authentication = _actions(details.get(AUTHENTICATION_KEY))
+        parts = []
         if actions:
-            return "An IAM policy of the account refuses the action %s: grant the IAM action %s to this identity in a policy" % (actions, actions)
+            parts.append("An IAM policy of the account refuses the action %s: grant the IAM action %s to this identity in a policy" % (
+                actions, actions))
+        if by_authentication:
+            parts.append("The authentication of this identity does not allow the action %s (%s): grant it to this identity in an "
+                         "IAM policy, and check that the consumer key has the access rule %s (for OAuth2, the service "
+                         "account's rights)" % (by_authentication, AUTHENTICATION_KEY, rule))
+        if parts:
+            return "; ".join(parts)
         likely = iam_action(method, route)
         if likely:
             return ("An IAM policy of the account refuses this call (%s), probably the IAM action %s: grant the IAM action %s to this "

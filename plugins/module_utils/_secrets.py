@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 HIDDEN = "********"
 """What replaces a secret in every message (documented by mbm_termination_confirm)."""
@@ -28,28 +28,70 @@ def valid_token_shape(token):
     return isinstance(token, str) and bool(_TOKEN_RE.match(token))
 
 
-def scrub_secret(err, secret):
-    """Remove ``secret`` (a token) from an ``OvhApiError`` in place: the API may echo a token it refuses.
+PARTIAL_MIN = 8
+"""A cut text ending with this many or more leading characters of a secret (in any of its forms) hides them."""
 
-    The secret is hidden as given and percent-encoded (both ways python-ovh may have put it in a path or a
-    message), in ``message``, ``hint``, ``path`` and ``details`` (keys and values, nested). Returns ``err``."""
-    if not secret:
+# Text a cut may leave after the partial secret (an ellipsis, spaces, a closing quote or bracket).
+_CUT_TAIL = r"(?:\.\.\.|\u2026|[\s\"'<>)\]}&;,])*\Z"
+# Names of the fields of an ``OvhApiError`` that can hold API text; ``to_failure()``'s keys are added to them.
+_ERROR_FIELDS = ("message", "hint", "path", "route", "error_code", "query_id", "method")
+
+
+def _forms(secret):
+    """The forms in which a secret can come back: as sent, percent-encoded (either case of the hex digits, with or
+    without ``/`` kept) and JSON-escaped (``\\/``)."""
+    forms = set([secret, secret.replace("/", "\\/")])
+    for encoded in (quote(secret, safe=""), quote(secret), quote_plus(secret)):
+        forms.add(encoded)
+        forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded))
+    return sorted(forms, key=len, reverse=True)
+
+
+def _partial_pattern(forms):
+    """A regex for a cut text that ends with the first PARTIAL_MIN or more characters of one of the forms."""
+    prefixes = set()
+    for form in forms:
+        for size in range(PARTIAL_MIN, len(form)):
+            prefixes.add(form[:size])
+    if not prefixes:
+        return None
+    alternatives = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
+    return re.compile("(?:%s)(?=%s)" % (alternatives, _CUT_TAIL))
+
+
+def scrub_secret(err, secret):
+    """Hide ``secret`` (a token, or a list of them) wherever the API may have echoed it; the one scrubber.
+
+    ``err`` is an ``OvhApiError`` (scrubbed in place and returned: every text field, ``error_code`` included, every
+    field ``to_failure()`` returns, and ``details`` with its keys, nested) or a plain value (a string, a dict or a
+    list, returned scrubbed). A secret is hidden as sent, percent-encoded (either case of the hex digits) and
+    JSON-escaped, and so is a cut one: a text ending with its first PARTIAL_MIN or more characters (a page cut in
+    the middle of the token). Scrub before cutting where possible (the client does): a cut prefix shorter than
+    PARTIAL_MIN cannot be told from ordinary text."""
+    secrets = [secret] if isinstance(secret, str) else [item for item in (secret or []) if isinstance(item, str)]
+    secrets = [item for item in secrets if item]
+    if not secrets:
         return err
-    variants = sorted({secret, quote(secret, safe=""), quote(secret)}, key=len, reverse=True)
+    forms = sorted(set(form for item in secrets for form in _forms(item)), key=len, reverse=True)
+    partial = _partial_pattern(forms)
 
     def clean(value):
         if isinstance(value, str):
-            for variant in variants:
-                value = value.replace(variant, HIDDEN)
-            return value
+            for form in forms:
+                value = value.replace(form, HIDDEN)
+            return partial.sub(HIDDEN, value) if partial is not None else value
         if isinstance(value, dict):
             return dict((clean(k), clean(v)) for k, v in value.items())
         if isinstance(value, (list, tuple)):
             return [clean(v) for v in value]
         return value
 
-    for name in ("message", "hint", "path"):
-        setattr(err, name, clean(getattr(err, name, None)))
+    if not hasattr(err, "to_failure"):
+        return clean(err)
+    names = set(_ERROR_FIELDS) | set(err.to_failure())
+    for name in sorted(names):
+        if isinstance(getattr(err, name, None), str):
+            setattr(err, name, clean(getattr(err, name)))
     err.details = clean(err.details or {})
     err.args = (err.text(),)
     return err
@@ -71,6 +113,23 @@ FORBIDDEN_TEXT = re.compile(
     re.IGNORECASE)
 # What a redacted value is replaced with.
 REDACTED = "[redacted: looked like a secret]"
+
+
+def secrets_in(body):
+    """The strings of ``body`` (a request body) under a secret-named key (FORBIDDEN_KEYS), nested, of PARTIAL_MIN or
+    more characters (a token has at least 8, see valid_token_shape): what an error page that echoes the body could
+    give back, so the client scrubs them from the error it builds."""
+    found = []
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if str(key).lower() in FORBIDDEN_KEYS and isinstance(value, str) and len(value) >= PARTIAL_MIN:
+                found.append(value)
+            else:
+                found.extend(secrets_in(value))
+    elif isinstance(body, (list, tuple)):
+        for value in body:
+            found.extend(secrets_in(value))
+    return found
 
 
 class SecretFound(Exception):

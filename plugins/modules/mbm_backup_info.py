@@ -21,7 +21,8 @@ description:
     per VM its name, power state, datastores and networks as the VM lists them, and its backup job (state, last
     result, last successful run, restore points with creation time, corruption flag, type and size, retention,
     repository); per backup repository its replication and sync status; the service's datastores."
-  - "The policy: every VM that is not excluded must have an enabled backup job whose last result is V(success)
+  - "The policy: every VM that is not excluded must have an active backup job (state V(delivered), see
+    O(accepted_job_states)) whose last result is V(success)
     (or V(warning) when O(allow_warning=true)), whose newest sound (not corrupted) restore point is at most
     O(max_age_hours) old, and that has at least O(min_restore_points) sound restore points; every datacenter must
     have the managed backup option enabled unless waived in O(datacenter_waivers); every replicated backup
@@ -123,12 +124,30 @@ options:
     type: str
     choices: [fail, warn]
     default: fail
+  accepted_job_states:
+    description:
+      - The states of a VM's backup job (C(dedicatedCloud.Vm.backup.state), the API's
+        C(dedicatedCloud.backup.StateEnum)) that pass the V(no_backup) rule.
+      - An active job reads V(delivered); this enum has no C(enabled) (only the datacenter's managed backup option,
+        C(dedicatedCloud.BackupStateEnum), reads C(enabled), and that check does not change).
+      - "Every other state fails, with its meaning in the violation's detail: V(enabling), V(toEnable), V(toCreate),
+        V(pending) (not yet active); V(disabled), V(disabling), V(toDisable), V(removed), V(deleting), V(toDelete)
+        (no backup); V(error), V(unknown) (unreadable); V(migrating) (in transition); V(stopping), V(toStop)
+        (being stopped). A missing or null state, or a value the enum does not have, always fails."
+      - Accepting more than V(delivered) adds a policy warning (rule V(accepted_job_states)) that names the extra
+        states and the VMs that passed in them; the list is recorded in RV(manifest.policy).
+    type: list
+    elements: str
+    choices: [deleting, delivered, disabled, disabling, enabling, error, migrating, pending, removed, stopping,
+              toCreate, toDelete, toDisable, toEnable, toStop, unknown]
+    default: [delivered]
   list_expansion:
     description:
       - How lists of datacenters, VMs, datastores and repositories are read.
-      - V(auto) asks the API for whole objects in one paged call per list (header C(X-Pagination-Mode)), so the number
+      - "V(auto) asks the API for whole objects in one paged call per list (header C(X-Pagination-Mode), with
+        C(Pragma: no-cache) so that the API does not answer from a cached list), so the number
         of calls grows with the number of datacenters, not VMs; when the API does not give whole objects the module
-        falls back to one call per object by itself.
+        falls back to one call per object by itself."
       - V(never) always reads the list of IDs, then one call per object, with at most O(api_concurrency) calls in
         flight.
       - The evidence and the verdict are the same in both modes.
@@ -145,7 +164,7 @@ options:
     default: 4
 notes:
   - "Rules (stable names, in RV(violations[].rule)): V(datacenter_backup_disabled) (the datacenter's managed backup
-    option is missing or not C(enabled)), V(no_backup) (the VM has no backup job or the job is not C(enabled)),
+    option is missing or not C(enabled)), V(no_backup) (the VM has no backup job or the job's state is not in O(accepted_job_states)),
     V(last_result) (the last run did not end in V(success), or V(warning) when allowed), V(no_restore_point) (no
     sound restore point), V(stale_restore_point) (the newest sound restore point is older than O(max_age_hours)),
     V(too_few_restore_points) (fewer sound restore points than O(min_restore_points)), V(replication_out_of_sync),
@@ -155,7 +174,8 @@ notes:
     V(last_result) (a warning result allowed by O(allow_warning)), V(replication_out_of_sync) (with
     O(replication_out_of_sync=warn)), V(unknown_repository), V(unused_exclusion), V(unused_datacenter_waiver),
     V(future_restore_point) (a restore point dated more than 10 minutes after the API's clock, not counted),
-    V(no_vm_evaluated) (every VM was excluded or skipped), V(no_vms) (no VM, every datacenter waived)."
+    V(no_vm_evaluated) (every VM was excluded or skipped), V(no_vms) (no VM, every datacenter waived),
+    V(accepted_job_states) (O(accepted_job_states) accepts more than V(delivered))."
   - A restore point counts as sound only when the API says it is not corrupted (C(isCorrupted) is V(false)) and its
     creation time can be read (an ISO 8601 text; a number is not read as a date) and is not in the future. Only
     restore points count for the age; C(lastSuccessfulCreationTime) is recorded, not trusted.
@@ -537,6 +557,7 @@ failure:
 """
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup import PolicyError, normalize_policy, run, verdict_message
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_states import DEFAULT_ACCEPTED_JOB_STATES, VM_JOB_STATES
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule
 
@@ -559,6 +580,7 @@ def argument_spec():
             reason=dict(type="str", required=True),
         )),
         replication_out_of_sync=dict(type="str", default="fail", choices=["fail", "warn"]),
+        accepted_job_states=dict(type="list", elements="str", default=list(DEFAULT_ACCEPTED_JOB_STATES), choices=list(VM_JOB_STATES)),
         list_expansion=dict(type="str", default="auto", choices=["auto", "never"]),
         api_concurrency=dict(type="int", default=4),
     )

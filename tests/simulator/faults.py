@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import fnmatch
+import html
 
 HTML_ERROR_PAGE = (
     "<html>\r\n<head><title>{code}</title></head>\r\n<body>\r\n<center><h1>{code}</h1></center>\r\n"
@@ -13,7 +14,7 @@ HTML_ERROR_PAGE = (
 )
 
 _FIELDS = ("route", "method", "path", "status", "body", "html", "count", "retry_after", "latency",
-           "drop_after_apply", "drop", "error_code", "message", "after_apply")
+           "drop_after_apply", "drop", "error_code", "message", "after_apply", "echo_body")
 
 
 class Fault:
@@ -21,7 +22,7 @@ class Fault:
 
     def __init__(self, route="*", method=None, path=None, status=None, body=None, html=False, count=1,
                  retry_after=None, latency=0.0, drop_after_apply=False, drop=False, error_code=None, message=None,
-                 after_apply=False):
+                 after_apply=False, echo_body=False):
         if route != "*" and " " in route:
             method, route = route.split(" ", 1)
         self.route = route
@@ -38,6 +39,7 @@ class Fault:
         self.error_code = error_code
         self.message = message
         self.after_apply = bool(after_apply)   # with status: run the call (a write is applied), then answer the status
+        self.echo_body = bool(echo_body)       # the error answer quotes the request body (after ``message``), as some pages do
         self.hits = 0
 
     @classmethod
@@ -65,15 +67,18 @@ class Fault:
     def exhausted(self):
         return self.count is not None and self.count <= 0
 
-    def error_body(self):
-        """``(content_type, text)`` of the fault's error answer."""
-        if self.html:
-            from .routes import http_code  # pylint: disable=import-outside-toplevel
-            return "text/html", HTML_ERROR_PAGE.format(code=http_code(self.status))
-        return "application/json", self.body
+    def error_body(self, request_body=""):
+        """``(content_type, text)`` of the fault's error answer (HTML pages only; JSON bodies are built by the server)."""
+        from .routes import http_code  # pylint: disable=import-outside-toplevel
+        page = HTML_ERROR_PAGE.format(code=http_code(self.status))
+        if self.echo_body:
+            echo = "<p>%s</p><pre>%s</pre>\r\n" % (html.escape(self.message or ""), html.escape(request_body or ""))
+            page = page.replace("<hr>", echo + "<hr>", 1)
+        return "text/html", page
 
     def to_dict(self):
         return {"route": self.route, "method": self.method, "path": self.path, "status": self.status,
                 "body": self.body, "html": self.html, "count": self.count, "retry_after": self.retry_after,
                 "latency": self.latency, "drop_after_apply": self.drop_after_apply, "drop": self.drop,
-                "error_code": self.error_code, "message": self.message, "after_apply": self.after_apply, "hits": self.hits}
+                "error_code": self.error_code, "message": self.message, "after_apply": self.after_apply,
+                "echo_body": self.echo_body, "hits": self.hits}

@@ -24,7 +24,7 @@ def _vm(vm_id, name, repository_id, stale_every, index):
         "name": name,
         "powerState": "poweredOn",
         "backup": {
-            "state": "enabled", "lastResult": "success",
+            "state": "delivered", "lastResult": "success",
             "lastSuccessfulCreationTime": "-%dh" % age, "lastCreationTime": "-%dh" % age,
             "restorePoints": [
                 {"creationTime": "-%dh" % age, "type": "incremental"},

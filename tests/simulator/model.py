@@ -21,13 +21,16 @@ DEFAULT_OPTIONS = {
     "token_validity_seconds": 72 * 3600,
     "token_error_status": 400,        # 400 | 403 | 409 for a wrong, expired or used token
     "removal_seconds": 3600,          # from confirmation (or expiration) to the service being gone
-    "removal_state": "toRemove",      # dedicatedCloud.state while the removal runs
+    # dedicatedCloud.state while the removal runs: one value, or a list gone through in equal parts of removal_seconds
+    # (values of dedicatedCloud.StateEnum found in every public copy of the schema; toRemove is in newer copies only).
+    "removal_state": ["toUnprovision", "unprovisionning"],
     "email_delay_seconds": 0,         # default delay of termination e-mails (a service may override it)
     "pagination": True,               # honour X-Pagination-Mode: CachedObjectList-Pages
     "list_order": "asc",              # order of id lists: asc | desc
     "latency": 0.0,                   # seconds added to every API call (benchmarks)
     "pending_action_on_request": "terminate",  # added to billing.lifecycle.current.pendingActions; "" for none
     "current_credential_needs_rule": False,    # GET /auth/currentCredential needs an access rule
+    "iam_refusal_key": "iam",         # details key naming a refused action: iam | authentication (see api-assumptions)
     "expired_service_infos_readable": True,    # serviceInfos of an expired service answers (others 460)
     "terminate_busy_status": 409,     # status of terminate on a service that is not available/delivered
     "email_utc_offset_minutes": 0,    # UTC offset of e-mail dates in the API (e.g. 60 for +01:00)
@@ -60,6 +63,15 @@ _SERVICE_SIM_KEYS = frozenset([
 
 class ModelError(Exception):
     """A fixture or model inconsistency (not an API error)."""
+
+
+def removal_states(option):
+    """The dedicatedCloud.state values of a removal, in order, from the option ``removal_state`` (a value or a list)."""
+    states = [option] if isinstance(option, str) else list(option or [])
+    invented = [state for state in states if state not in DC_STATES]
+    if not states or invented:
+        raise ModelError("removal_state must be one or more values of dedicatedCloud.StateEnum, got %r" % (option,))
+    return states
 
 
 def load_fixture(source):
@@ -281,7 +293,7 @@ class Service:
     def start_removal(self, now, options, reason):
         self.removal_started = now
         self.removal_reason = reason
-        self.api["state"] = options["removal_state"]
+        self.api["state"] = removal_states(options["removal_state"])[0]
         self.service_entry["resource"]["state"] = "toDelete"
         current = self.service_entry["billing"]["lifecycle"]["current"]
         current["terminationDate"] = iso_datetime(now + options["removal_seconds"])
@@ -305,6 +317,11 @@ class Service:
                 self.start_removal(expiration, options, "deleteAtExpiration")
         if self.removal_started is not None and now >= self.removal_started + options["removal_seconds"]:
             self._mark_deleted(self.removal_started + options["removal_seconds"])
+        elif self.removal_started is not None and now >= self.removal_started:
+            states = removal_states(options["removal_state"])
+            part = float(options["removal_seconds"]) / len(states)
+            index = int((now - self.removal_started) // part) if part > 0 else len(states) - 1
+            self.api["state"] = states[min(index, len(states) - 1)]
         action = options.get("pending_action_on_request")
         newest = self.newest_token()
         if (action and self.removal_started is None and newest is not None and not newest["used"]
@@ -371,7 +388,7 @@ def _vm(spec, default_id, service_name):
     vm = _merge(defaults, {key: value for key, value in spec.items() if key != "backup"})
     backup = spec.get("backup")
     if backup is not None:
-        vm["backup"] = _merge({"state": "enabled", "lastResult": "success", "lastSuccessfulCreationTime": None,
+        vm["backup"] = _merge({"state": "delivered", "lastResult": "success", "lastSuccessfulCreationTime": None,
                                "lastCreationTime": None, "restorePoints": [], "retentionTime": 7,
                                "backupDays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                                               "Sunday"], "backupRepositoryId": 1, "offerType": "classic",

@@ -189,18 +189,18 @@ class Core:
         if latency:
             time.sleep(latency)   # outside the lock: concurrent calls overlap like on the real API
         applies_first = fault is not None and fault.after_apply and not fault.drop
-        response = self._fault_response(fault) if fault and (fault.status or fault.drop) and not applies_first else None
+        response = self._fault_response(fault, body) if fault and (fault.status or fault.drop) and not applies_first else None
         if response is None:
             response = self._answer(route, params, method, path, query, headers, body, host, raw_path)
             if fault and fault.drop_after_apply:
                 response.drop = True
             elif applies_first and fault.status:
-                response = self._fault_response(fault)  # e.g. a gateway's 502 after the API applied the write
+                response = self._fault_response(fault, body)  # e.g. a gateway's 502 after the API applied the write
         response.headers["X-Ovh-QueryID"] = self.query_id()
         return response
 
     @staticmethod
-    def _fault_response(fault):
+    def _fault_response(fault, request_body=""):
         if fault.drop:
             response = Response(200, None)
             response.drop = True
@@ -209,13 +209,16 @@ class Core:
         if fault.retry_after is not None:
             headers["Retry-After"] = str(fault.retry_after)
         if fault.html:
-            content_type, text = fault.error_body()
+            content_type, text = fault.error_body(request_body)
             return Response(fault.status, content_type=content_type, headers=headers, raw=text)
         body = fault.body
         if body is None:
             body = {"httpCode": http_code(fault.status), "message": fault.message or "Simulated failure"}
             if fault.error_code:
                 body["errorCode"] = fault.error_code
+            if fault.echo_body:
+                body["message"] += " " + (request_body or "")
+                body["details"] = {"body": request_body or ""}
         return Response(fault.status, body, headers=headers)
 
     def _answer(self, route, params, method, path, query, headers, body, host, raw_path):
@@ -272,8 +275,12 @@ class Core:
             raise api_error(403, "This call has not been granted", "NOT_GRANTED_CALL")
         account = cred.account
         if account.iam_enabled and route.iam and not iam_allows(account.iam_allowed, route.iam):
+            if self.state.options.get("iam_refusal_key") == "authentication":
+                details = {"unauthorizedActionsByAuthentication": route.iam, "unauthorizedActionsByIAM": ""}
+            else:
+                details = {"unauthorizedActionsByIAM": route.iam}
             raise ApiError(403, {"class": "Client::Forbidden", "message": "User not granted for this request",
-                                 "details": {"unauthorizedActionsByIAM": route.iam}})
+                                 "details": details})
 
     def _run(self, route, req):
         """Run the handler; expand lists into objects when asked with X-Pagination-Mode."""

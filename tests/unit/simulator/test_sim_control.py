@@ -364,7 +364,7 @@ def test_add_email_with_a_usable_token(sim, ovh_client):
     assert added["id"] == max(client.get("/me/notification/email/history"))
     assert "Injected" * 4 in client.get("/me/notification/email/history/%d" % added["id"])["body"]
     client.post("/dedicatedCloud/%s/confirmTermination" % creds.FR_TEXT, token="Injected" * 4)
-    assert client.get("/dedicatedCloud/%s" % creds.FR_TEXT)["state"] == "toRemove"
+    assert client.get("/dedicatedCloud/%s" % creds.FR_TEXT)["state"] == "toUnprovision"
     unrelated = sim.add_email(subject="Hello", body="no link here", date="-1h")
     assert client.get("/me/notification/email/history/%d" % unrelated["id"])["subject"] == "Hello"
 

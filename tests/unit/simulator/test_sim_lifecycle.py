@@ -54,7 +54,7 @@ def test_terminate_confirm_removal_and_gone(sim, ovh_client):
     assert isinstance(client.post("/dedicatedCloud/%s/confirmTermination" % name, token=token,
                                   reason="NOT_NEEDED_ANYMORE", futureUse="NOT_REPLACING_SERVICE",
                                   commentary="decommissioned"), str)
-    assert client.get("/dedicatedCloud/%s" % name)["state"] == "toRemove"
+    assert client.get("/dedicatedCloud/%s" % name)["state"] == "toUnprovision"
     entry = client.get("/services/1001")
     assert entry["resource"]["state"] == "toDelete"
     assert entry["billing"]["lifecycle"]["current"]["terminationDate"]
@@ -64,7 +64,7 @@ def test_terminate_confirm_removal_and_gone(sim, ovh_client):
         client.post("/dedicatedCloud/%s/confirmTermination" % name, token=token)
 
     advance(sim, client, 3599)
-    assert client.get("/dedicatedCloud/%s" % name)["state"] == "toRemove"
+    assert client.get("/dedicatedCloud/%s" % name)["state"] == "unprovisionning"
     advance(sim, client, 2)
     for path in ("", "/serviceInfos", "/datacenter", "/datacenter/1/vm/11"):
         with pytest.raises(ovh.exceptions.ResourceNotFoundError) as excinfo:
@@ -103,7 +103,7 @@ def test_second_terminate_invalidates_the_older_token(sim, ovh_client):
     assert "newer" in excinfo.value.response.json()["message"]
     assert client.get("/dedicatedCloud/%s" % name)["state"] == "delivered"
     client.post("/dedicatedCloud/%s/confirmTermination" % name, token=second)
-    assert client.get("/dedicatedCloud/%s" % name)["state"] == "toRemove"
+    assert client.get("/dedicatedCloud/%s" % name)["state"] == "toUnprovision"
 
 
 def test_token_of_another_service_is_refused(sim, ovh_client):
@@ -134,7 +134,7 @@ def test_token_just_before_72_hours_is_accepted(sim, ovh_client):
     token = token_of(newest_email(client))
     advance(sim, client, 72 * 3600 - 5)
     client.post("/dedicatedCloud/%s/confirmTermination" % creds.HEALTHY, token=token)
-    assert client.get("/dedicatedCloud/%s" % creds.HEALTHY)["state"] == "toRemove"
+    assert client.get("/dedicatedCloud/%s" % creds.HEALTHY)["state"] == "toUnprovision"
 
 
 @pytest.mark.parametrize("status, exception", [(403, ovh.exceptions.APIError), (409, ovh.exceptions.ResourceConflictError)])
@@ -151,7 +151,7 @@ def test_preseeded_tokens(sim, ovh_client):
     with pytest.raises(ovh.exceptions.BadParametersError):
         client.post("/dedicatedCloud/%s/confirmTermination" % creds.TOKEN_EXPIRED, token=creds.EXPIRED_TOKEN)
     client.post("/dedicatedCloud/%s/confirmTermination" % creds.REQUESTED, token=creds.REQUESTED_TOKEN)
-    assert client.get("/dedicatedCloud/%s" % creds.REQUESTED)["state"] == "toRemove"
+    assert client.get("/dedicatedCloud/%s" % creds.REQUESTED)["state"] == "toUnprovision"
 
 
 def test_confirmation_body_is_validated(sim, ovh_client):
@@ -286,7 +286,7 @@ def test_delete_at_expiration(sim, ovh_client):
     advance(sim, client, expiration - sim.clock.now() - 10)
     assert client.get("/dedicatedCloud/%s" % name)["state"] == "delivered"
     advance(sim, client, 20)
-    assert client.get("/dedicatedCloud/%s" % name)["state"] == "toRemove"
+    assert client.get("/dedicatedCloud/%s" % name)["state"] == "toUnprovision"
     assert client.get("/services/1006")["resource"]["state"] == "toDelete"
     advance(sim, client, 3600)
     with pytest.raises(ovh.exceptions.ResourceNotFoundError):
@@ -344,3 +344,27 @@ def test_unknown_link_form_is_refused_by_the_options(sim):
     with pytest.raises(ValueError):
         sim.set_options(email_link_form="nope")
     assert sim.options()["email_link_form"] == "managedBaremetal"
+
+
+def test_removal_goes_through_schema_states_then_the_service_is_gone(sim, ovh_client):
+    # Default: toUnprovision for the first half of removal_seconds, then unprovisionning (values of
+    # dedicatedCloud.StateEnum in every public copy of the schema), then 404.
+    client = ovh_client(sim)
+    sim.set_options(removal_seconds=600)
+    client.post("/dedicatedCloud/%s/terminate" % creds.FR_TEXT)
+    client.post("/dedicatedCloud/%s/confirmTermination" % creds.FR_TEXT, token=token_of(newest_email(client)))
+    assert client.get("/dedicatedCloud/%s" % creds.FR_TEXT)["state"] == "toUnprovision"
+    advance(sim, client, 301)
+    assert client.get("/dedicatedCloud/%s" % creds.FR_TEXT)["state"] == "unprovisionning"
+    advance(sim, client, 300)
+    with pytest.raises(ovh.exceptions.ResourceNotFoundError):
+        client.get("/dedicatedCloud/%s" % creds.FR_TEXT)
+
+
+def test_removal_state_must_be_a_schema_value():
+    from ansible_collections.ovhcloud.mbm.tests.simulator import model
+    assert model.removal_states("toRemove") == ["toRemove"]
+    assert model.removal_states(["toUnprovision", "unprovisionning"]) == ["toUnprovision", "unprovisionning"]
+    for bad in ("removing", [], ["toUnprovision", "deleting"]):
+        with pytest.raises(model.ModelError):
+            model.removal_states(bad)

@@ -59,7 +59,7 @@ def dc_key(dc_id):
 
 def scripted(backup_answer=None, datacenters=None):
     vm = {"vmId": 7, "name": "web", "powerState": "poweredOn",
-          "backup": {"state": "enabled", "lastResult": "success", "backupRepositoryId": 1,
+          "backup": {"state": "delivered", "lastResult": "success", "backupRepositoryId": 1,
                      "restorePoints": [{"restorePointId": 1, "creationTime": "2026-11-26T10:00:00Z", "isCorrupted": False}]}}
     answers = {
         (backup_evidence.ROUTE_SERVICE, SN): {"productReference": "MBM", "state": "delivered"},

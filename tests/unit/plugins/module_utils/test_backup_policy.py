@@ -28,7 +28,7 @@ def point(point_id, hours_ago, corrupted=False, kind="incremental"):
             "type": kind, "size": {"unit": "GB", "value": 10}}
 
 
-def vm(vm_id, name, points=None, last_result="success", state="enabled", power="poweredOn", repo=1, no_backup=False):
+def vm(vm_id, name, points=None, last_result="success", state="delivered", power="poweredOn", repo=1, no_backup=False):
     raw = {"vmId": vm_id, "name": name, "moRef": "vm-%d" % vm_id, "powerState": power,
            "filers": [{"name": "ds-1"}], "networks": [{"name": "VM Network"}]}
     if no_backup:
@@ -478,8 +478,8 @@ def test_manifest_does_not_share_state_with_evidence():
 
 # ------------------------------------------------------------------------------------------------ review additions
 
-@pytest.mark.parametrize("state", ["disabled", "disabling", "enabling", "error", "migrating", "removing", None, "Enabled"])
-def test_vm_backup_states_other_than_enabled_fail(state):
+@pytest.mark.parametrize("state", ["disabled", "disabling", "enabling", "error", "migrating", "removing", None, "enabled", "Delivered"])
+def test_vm_backup_states_other_than_delivered_fail(state):
     ev = evidence([datacenter(1, "dc1", [vm(1, "web-1", state=state)])])
     result = backup_policy.evaluate_policy(ev, policy(), NOW)
     assert rules(result) == [("dc1", "web-1", "no_backup")]

@@ -516,3 +516,42 @@ def test_tls_failure_of_a_read_is_not_retried_and_says_what_to_check(tmp_path):
     assert fake_time.sleeps == []
     assert info.value.error_code == "CONNECTION_ERROR" and "TLS" in str(info.value)
     assert "REQUESTS_CA_BUNDLE" in info.value.hint
+
+
+# -- IAM refusals: both detail keys (go-ovh ovh/error.go; ovh/docs IAM troubleshooting guide) -------------
+
+def _refused(tmp_path, details, klass="Client::Forbidden"):
+    body = {"message": "User not granted for this request", "details": details}
+    if klass:
+        body["class"] = klass
+    client, session, dummy = run(tmp_path, [time_ex(), ex("POST", "/dedicatedCloud/%s/terminate" % SN, body, status=403)])
+    with pytest.raises(OvhApiError) as info:
+        client.post(TERMINATE, serviceName=SN)
+    session.assert_done()
+    return info.value
+
+
+def test_refusal_by_authentication_names_the_action(tmp_path):
+    err = _refused(tmp_path, {"unauthorizedActionsByAuthentication": "pccVMware:apiovh:terminate", "unauthorizedActionsByIAM": ""})
+    assert "authentication" in err.hint
+    assert "pccVMware:apiovh:terminate" in err.hint
+    assert "POST /dedicatedCloud/*/terminate" in err.hint  # the access rule to check as well
+    assert "IAM policy of the account refuses the action" not in err.hint  # the empty IAM key names nothing
+    assert "pccVMware:apiovh:terminate" in str(err)
+
+
+def test_refusal_by_authentication_without_a_class_is_still_recognised(tmp_path):
+    err = _refused(tmp_path, {"unauthorizedActionsByAuthentication": "pccVMware:apiovh:terminate"}, klass=None)
+    assert "pccVMware:apiovh:terminate" in err.hint and "authentication" in err.hint
+
+
+def test_refusal_by_both_names_both_actions(tmp_path):
+    err = _refused(tmp_path, {"unauthorizedActionsByAuthentication": "pccVMware:apiovh:get",
+                              "unauthorizedActionsByIAM": "pccVMware:apiovh:terminate"})
+    assert "pccVMware:apiovh:get" in err.hint and "pccVMware:apiovh:terminate" in err.hint
+    assert "authentication" in err.hint and "IAM policy" in err.hint
+
+
+def test_refusal_with_both_keys_empty_guesses_the_action(tmp_path):
+    err = _refused(tmp_path, {"unauthorizedActionsByAuthentication": "", "unauthorizedActionsByIAM": ""})
+    assert "probably the IAM action pccVMware:apiovh:terminate" in err.hint

@@ -177,3 +177,31 @@ def test_fallback_concurrency_is_bounded_and_counters_are_exact(tmp_path):
     assert [o["vmId"] for o in objects] == ids
     assert session.max_in_flight == 3
     assert client.api_calls["by_route"]["GET " + ITEM] == 12 and client.api_calls["total"] == 14
+
+
+def test_expanded_pages_ask_for_fresh_objects_with_pragma_no_cache(tmp_path):
+    # The control panel sends Pragma: no-cache with X-Pagination-Mode (ovh/manager iceberg.ts) so the API's cached
+    # object list is rebuilt; the plain id list and the per-id GETs are sent without either header.
+    fresh = dict(page_headers(2, 1), Pragma="no-cache")
+    client, session, dummy = scripted_client([
+        time_ex(),
+        ex("GET", VMS, [vm(5), vm(3)], headers={"X-Pagination-Elements": "3"}, request_headers=fresh),
+        ex("GET", VMS, [vm(9)], headers={"X-Pagination-Elements": "3"}, request_headers=dict(page_headers(2, 2), Pragma="no-cache")),
+        ex("GET", VMS, [5, 3, 9]),
+    ], tmp_path)
+    objects = client.list_objects_checked(LIST, ITEM, "vmId", page_size=2, serviceName=SN, datacenterId=1)
+    session.assert_done()
+    assert [o["vmId"] for o in objects] == [5, 3, 9]
+    expanded = [sent["headers"] for sent in session.sent if "X-Pagination-Mode" in sent["headers"]]
+    assert len(expanded) == 2 and all(h.get("Pragma") == "no-cache" for h in expanded)
+    plain = [sent["headers"] for sent in session.sent[1:] if "X-Pagination-Mode" not in sent["headers"]]
+    assert len(plain) == 1 and all("Pragma" not in h for h in plain)
+
+
+def test_plain_listing_sends_no_pragma(tmp_path):
+    client, session, dummy = scripted_client([
+        time_ex(), ex("GET", VMS, [1]), ex("GET", VMS + "/1", vm(1)),
+    ], tmp_path)
+    assert client.list_objects(LIST, ITEM, "vmId", expand=False, serviceName=SN, datacenterId=1) == [vm(1)]
+    session.assert_done()
+    assert all("Pragma" not in sent["headers"] for sent in session.sent)

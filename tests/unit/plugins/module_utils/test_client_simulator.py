@@ -78,6 +78,16 @@ def test_iam_refusal_names_the_action(sim, tmp_path):
     assert "pccVMware:apiovh:confirmTermination" in info.value.hint
 
 
+def test_refusal_by_authentication_names_the_action(sim, tmp_path):
+    sim.set_option("iam_refusal_key", "authentication")
+    client = client_for(sim, tmp_path, consumer_key=cr.CK_IAM)
+    with pytest.raises(OvhApiError) as info:
+        client.post(SERVICE + "/confirmTermination", body={"token": "x"}, serviceName=cr.IAM_SERVICE)
+    assert info.value.details == {"unauthorizedActionsByAuthentication": "pccVMware:apiovh:confirmTermination",
+                                  "unauthorizedActionsByIAM": ""}
+    assert "authentication of this identity does not allow the action pccVMware:apiovh:confirmTermination" in info.value.hint
+
+
 @pytest.mark.parametrize("kwargs, code, text", [
     (dict(consumer_key=cr.CK_PENDING), "INVALID_CREDENTIAL", "not valid or not validated"),
     (dict(application_secret="WrongSecret0000000000000000000001"), "INVALID_SIGNATURE", "pair is wrong"),
@@ -190,7 +200,7 @@ def test_least_privilege_key_runs_the_whole_termination_flow_and_nothing_else(si
     assert link_name == name and service_id
     confirmed = client.post(DC + "/confirmTermination", body={"token": token, "reason": "NOT_NEEDED_ANYMORE"}, serviceName=name)
     assert confirmed.query_id and confirmed.status == 200
-    assert client.get(DC, serviceName=name)["state"] == "toRemove"
+    assert client.get(DC, serviceName=name)["state"] == "toUnprovision"
     # removal done: the evidence of "terminated" is readable with the same key
     sim.clock.advance(sim.options()["removal_seconds"] + 1)
     with pytest.raises(OvhApiError) as info:

@@ -398,3 +398,34 @@ def test_a_service_without_vm_fails_unless_waived(sim_with, tmp_path):
     waived = run_module(mbm_backup_info, args_for(sim, tmp_path, datacenter_waivers=[{"datacenter": "dc-empty", "reason": "emptied, CHG-1"}]))
     assert waived["passed"] is True
     assert [w["rule"] for w in waived["policy_warnings"]] == ["no_vms"]
+
+
+# ------------------------------------------------------------------------------------------------ VM job states (issue 8)
+
+def test_simulated_vm_jobs_read_the_schema_active_state(sim_with, tmp_path):
+    sim = sim_with(fixture())
+    result = run_module(mbm_backup_info, args_for(sim, tmp_path))
+    assert result["passed"] is True
+    states = set(vm["backup"]["state"] for dc in result["evidence"]["datacenters"] for vm in dc["vms"])
+    assert states == {"delivered"}
+    assert set(dc["backup"]["state"] for dc in result["evidence"]["datacenters"]) == {"enabled"}
+    assert result["manifest"]["policy"]["accepted_job_states"] == ["delivered"]
+
+
+def test_accepted_job_states_option(sim_with, tmp_path):
+    fx = fixture()
+    fx["accounts"][0]["services"][0]["datacenters"][1]["vms"][0]["backup"]["state"] = "enabling"
+    sim = sim_with(fx)
+    strict = run_module(mbm_backup_info, args_for(sim, tmp_path))
+    assert strict["passed"] is False
+    assert violations(strict) == [("dc-second", "app-1", "no_backup")]
+    assert "'enabling' (not yet active" in strict["violations"][0]["detail"]
+    relaxed = run_module(mbm_backup_info, args_for(sim, tmp_path, accepted_job_states=["delivered", "enabling"]))
+    assert relaxed["passed"] is True
+    assert [w["rule"] for w in relaxed["policy_warnings"]] == ["accepted_job_states"]
+    assert "app-1" in relaxed["policy_warnings"][0]["detail"]
+    assert "see policy_warnings" in json.dumps(relaxed["warnings"])
+    assert relaxed["manifest"]["policy"]["accepted_job_states"] == ["delivered", "enabling"]
+    refused = run_module(mbm_backup_info, args_for(sim, tmp_path, accepted_job_states=["enabled"]))
+    assert refused["failed"] is True
+    assert "accepted_job_states" in refused["msg"]
