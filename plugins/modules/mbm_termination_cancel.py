@@ -169,6 +169,7 @@ termination:
         - C(read) (e-mails read, by id, newest first), C(limit) (O(email_scan_limit)), C(listed) (ids in the history),
           C(complete) (every id was read, or the e-mails read reach back past O(email_lookback_hours); when false the
           status could not be decided and the module failed closed) and C(oldest_date) (of the e-mails read).
+      type: dict
     email_recipient:
       description:
         - Where the termination e-mail goes. The API sends the token to the service's admin contact
