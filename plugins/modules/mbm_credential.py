@@ -312,10 +312,10 @@ def request(module, client, rules, result):
         raise CredentialError("INVALID_RESPONSE", "POST %s did not return a consumer key and a validation URL."
                               % routes.CREDENTIAL_REQUEST)
     # mkstemp makes the temporary file 0600: the key never sits in a readable file
-    write_json_atomic(path, {"consumer_key": answer["consumerKey"], "validation_url": answer["validationUrl"],
-                      "endpoint": client.base_url, "application_key": client.application_key,
-                      "access_rules": rules, "state": answer.get("state"),
-                      "requested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, 0o600)
+    record = {"consumer_key": answer["consumerKey"], "validation_url": answer["validationUrl"], "endpoint": client.base_url,
+              "application_key": client.application_key, "access_rules": rules, "state": answer.get("state"),
+              "requested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    write_json_atomic(path, record, 0o600)
     result.update(validation_url=answer["validationUrl"],
                   msg="A consumer key was requested and written to %s (mode 0600). Open the validation URL, log in to the "
                       "OVHcloud account that owns the services and validate it; then run with state=validated." % path)
