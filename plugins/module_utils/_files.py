@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 
 try:
@@ -45,8 +46,9 @@ def private_dir(directory):
     for item in reversed(missing):
         try:
             os.mkdir(item, 0o700)
-        except OSError:
-            if not os.path.isdir(item):
+        except FileExistsError:
+            # another process made it between our check and mkdir; a file in the way is still an error
+            if not stat.S_ISDIR(os.stat(item).st_mode):
                 raise
     return directory
 

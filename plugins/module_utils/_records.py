@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 
 try:
@@ -31,6 +30,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: writes are then not serialised between runs
     fcntl = None
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import private_dir, write_json_atomic
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._recipient import account_nic
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import parse_api_time
@@ -186,22 +186,8 @@ class RequestRecords(object):
 
     @staticmethod
     def _write(path, record):
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700, exist_ok=True)  # a parallel run may create it first
-        handle, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
-        try:
-            os.fchmod(handle, 0o600)
-            with os.fdopen(handle, "w") as out:
-                json.dump(record, out, indent=2, sort_keys=True)
-                out.write("\n")
-                out.flush()
-                os.fsync(out.fileno())  # the record must outlive a crash right after the POST
-            os.replace(tmp, path)
-        except Exception:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        # atomic, fsynced (the record must outlive a crash right after the POST), 0600 in a 0700 directory
+        write_json_atomic(path, record, 0o600)
 
     @contextlib.contextmanager
     def lock(self, service_name, timeout, sleep=time.sleep, monotonic=time.monotonic):
@@ -236,7 +222,7 @@ class RequestRecords(object):
     def _flock(path, service_name, deadline, timeout, sleep, monotonic):
         directory = os.path.dirname(path)
         if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700, exist_ok=True)  # a parallel run may create it first
+            private_dir(directory)  # a parallel run may create it first
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             while True:
