@@ -9,35 +9,35 @@ import json
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils import _emails, _status, _time
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _emails, _links, _status, _time
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import NOW, HOUR, TOKEN, OTHER_TOKEN, link, email, facts
 
 
 def test_link_in_text_body():
     body = "Please follow the link below within 72 hours:\n%s\n\nKind regards" % link(1001, TOKEN)
-    assert _emails.find_confirmation_links(body) == [(1001, TOKEN)]
+    assert _links.find_confirmation_links(body) == [(1001, TOKEN)]
 
 
 def test_link_in_html_body_with_amp_entity_and_other_host():
     url = link(1001, TOKEN, host="ca.ovh.com", amp="&amp;")
     body = '<p><a href="%s">%s</a></p>' % (url, url)
-    assert _emails.find_confirmation_links(body) == [(1001, TOKEN)]
+    assert _links.find_confirmation_links(body) == [(1001, TOKEN)]
 
 
 def test_numeric_amp_entity_is_decoded():
-    assert _emails.find_confirmation_links(link(7, TOKEN, amp="&#38;")) == [(7, TOKEN)]
+    assert _links.find_confirmation_links(link(7, TOKEN, amp="&#38;")) == [(7, TOKEN)]
 
 
 def test_cancel_link_is_never_a_confirmation_link():
     cancel = "https://www.ovh.com/fr/support/resiliation/?action=cancel&amp;t=%s&amp;n=ab12345-ovh" % OTHER_TOKEN
     body = '<p>Cancel: <a href="%s">%s</a></p><p>Confirm: <a href="%s">x</a></p>' % (cancel, cancel, link(1003, TOKEN, amp="&amp;"))
-    assert _emails.find_confirmation_links(body) == [(1003, TOKEN)]
+    assert _links.find_confirmation_links(body) == [(1003, TOKEN)]
 
 
 def test_cancel_link_carrying_confirmation_parameters_is_ignored():
     trap = "https://www.ovh.com/fr/support/resiliation/?action=cancel&redirect=/billing/confirmTerminate?id=1003&token=%s" % OTHER_TOKEN
-    assert _emails.find_confirmation_links(trap) == []
+    assert _links.find_confirmation_links(trap) == []
 
 
 @pytest.mark.parametrize("body", [
@@ -51,7 +51,7 @@ def test_cancel_link_carrying_confirmation_parameters_is_ignored():
     None,
 ])
 def test_incomplete_or_foreign_links_are_ignored(body):
-    assert _emails.find_confirmation_links(body) == []
+    assert _links.find_confirmation_links(body) == []
 
 
 def test_parse_termination_email_needs_this_service_id():

@@ -11,7 +11,7 @@ import string
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils import _emails, _status, _time
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _emails, _links, _status, _time
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import (
     HOUR, NOW, OTHER_TOKEN, TOKEN, email, facts, link,
@@ -27,11 +27,11 @@ def mbm_link(name, token, amp="&", prefix="https://www.ovh.com/manager/dedicated
 
 
 def named(name, token):
-    return _emails.ConfirmationLink(_emails.NAMED, None, name, token)
+    return _links.ConfirmationLink(_links.NAMED, None, name, token)
 
 
 def billing(service_id, token):
-    return _emails.ConfirmationLink(_emails.BILLING, service_id, None, token)
+    return _links.ConfirmationLink(_links.BILLING, service_id, None, token)
 
 
 @pytest.mark.parametrize("url", [
@@ -46,7 +46,7 @@ def billing(service_id, token):
 ])
 def test_named_forms_match_by_exact_name(url):
     body = "Confirm: %s\nThanks" % url.format(n=NAME, t=TOKEN)
-    assert _emails.confirmation_links(body) == [named(NAME, TOKEN)]
+    assert _links.confirmation_links(body) == [named(NAME, TOKEN)]
     assert _emails.parse_termination_email(email(1, body), None, service_name=NAME).token_matches(TOKEN)
     assert _emails.parse_termination_email(email(1, body), SID, service_name=DECOY) is None
     assert _emails.parse_termination_email(email(1, body), SID, service_name="pcc-198-51-100") is None
@@ -54,7 +54,7 @@ def test_named_forms_match_by_exact_name(url):
 
 def test_prefix_sharing_decoy_never_matches():
     body = "%s\n" % mbm_link(DECOY, OTHER_TOKEN)
-    assert _emails.confirmation_links(body) == [named(DECOY, OTHER_TOKEN)]
+    assert _links.confirmation_links(body) == [named(DECOY, OTHER_TOKEN)]
     assert _emails.parse_termination_email(email(1, body), SID, service_name=NAME) is None
     both = "%s %s" % (mbm_link(DECOY, OTHER_TOKEN), mbm_link(NAME, TOKEN))
     parsed = _emails.parse_termination_email(email(2, both), SID, service_name=NAME)
@@ -72,15 +72,15 @@ def test_prefix_sharing_decoy_never_matches():
     "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=confirmcancel&token=short",
 ])
 def test_named_non_confirmation_links_are_ignored(url):
-    assert _emails.confirmation_links(url.format(n=NAME, t=TOKEN)) == []
+    assert _links.confirmation_links(url.format(n=NAME, t=TOKEN)) == []
 
 
 def test_billing_form_percent_encoded_inside_a_redirect_and_params_in_any_order():
     inner = "https://www.ovh.com/manager/#/billing/confirmTerminate?token=%s&id=%s" % (TOKEN, SID)
     wrapped = "https://click.example.net/r?u=" + inner.replace(":", "%3A").replace("/", "%2F").replace("#", "%23") \
         .replace("?", "%3F").replace("&", "%26").replace("=", "%3D")
-    assert _emails.confirmation_links(wrapped) == [billing(SID, TOKEN)]
-    assert _emails.find_confirmation_links(inner) == [(SID, TOKEN)]
+    assert _links.confirmation_links(wrapped) == [billing(SID, TOKEN)]
+    assert _links.find_confirmation_links(inner) == [(SID, TOKEN)]
 
 
 def test_billing_links_need_the_service_id():
@@ -110,7 +110,7 @@ def test_same_token_in_two_forms_is_one_token():
     "https://www.ovh.com/manager/#/billing/confirmTerminate?id=99999999999999999999999&token=%s" % TOKEN,
 ])
 def test_unicode_digits_and_letters_never_crash_and_never_match(body):
-    assert _emails.confirmation_links(body) == []
+    assert _links.confirmation_links(body) == []
     assert _emails.parse_termination_email(email(1, body), 1, service_name="pcc-1") is None
 
 
@@ -124,13 +124,13 @@ def test_one_malformed_email_never_breaks_another_service():
 def test_token_ending_in_a_dot_is_kept_when_delimited():
     dotted = TOKEN + "."
     html = '<a href="%s">confirm</a>' % mbm_link(NAME, dotted, amp="&amp;")
-    assert _emails.confirmation_links(html) == [named(NAME, dotted)]
-    assert _emails.confirmation_links(mbm_link(NAME, dotted) + "&lang=fr") == [named(NAME, dotted)]
+    assert _links.confirmation_links(html) == [named(NAME, dotted)]
+    assert _links.confirmation_links(mbm_link(NAME, dotted) + "&lang=fr") == [named(NAME, dotted)]
 
 
 def test_undelimited_trailing_dot_is_read_both_ways_so_none_is_picked():
     text = "Follow %s. Thanks" % mbm_link(NAME, TOKEN)
-    assert _emails.confirmation_links(text) == [named(NAME, TOKEN + "."), named(NAME, TOKEN)]
+    assert _links.confirmation_links(text) == [named(NAME, TOKEN + "."), named(NAME, TOKEN)]
     parsed = _emails.parse_termination_email(email(1, text), SID, service_name=NAME)
     assert parsed.ambiguous and parsed.token_matches(TOKEN) and parsed.token_matches(TOKEN + ".")
 
@@ -138,12 +138,12 @@ def test_undelimited_trailing_dot_is_read_both_ways_so_none_is_picked():
 def test_undelimited_trailing_dot_is_settled_by_a_delimited_copy():
     for token in (TOKEN, TOKEN + "."):
         body = '<a href="%s">here</a> or copy %s.' % (mbm_link(NAME, token, amp="&amp;"), mbm_link(NAME, token))
-        assert _emails.confirmation_links(body) == [named(NAME, token)]
+        assert _links.confirmation_links(body) == [named(NAME, token)]
 
 
 @pytest.mark.parametrize("tail", [")", ",", ";", "!", "?", "),", ""])
 def test_prose_punctuation_after_a_link_is_not_part_of_the_token(tail):
-    assert _emails.confirmation_links("(see %s%s next" % (mbm_link(NAME, TOKEN), tail)) == [named(NAME, TOKEN)]
+    assert _links.confirmation_links("(see %s%s next" % (mbm_link(NAME, TOKEN), tail)) == [named(NAME, TOKEN)]
 
 
 # --- item 6: the first e-mail gives the expiry; quotes are not termination e-mails -------------------------
@@ -316,7 +316,7 @@ def test_random_bodies_never_crash_and_never_give_a_foreign_token(seed):
         # parts are separated as in any e-mail (text glued to a link would be read as part of its token)
         mails.append({"id": email_id, "date": date, "subject": "s", "body": rng.choice([" ", "\n", "<br>", "\r\n> "]).join(parts)})
     for mail in mails:
-        for found in _emails.confirmation_links(mail["body"]):
+        for found in _links.confirmation_links(mail["body"]):
             assert isinstance(found.token, str)
         parsed = _emails.parse_termination_email(mail, my_id, service_name=mine)
         if parsed is not None:
