@@ -27,6 +27,7 @@ DEFAULT_LOOKBACK_HOURS = 96
 DEFAULT_SCAN_LIMIT = 500
 """How many e-mails (by id, newest first) a scan reads at most (option ``email_scan_limit``)."""
 
+
 class TerminationEmail(object):
     """A termination e-mail for one service. The token is kept private: ``summary()`` is what is shown.
 
