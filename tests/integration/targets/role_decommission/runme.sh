@@ -466,8 +466,68 @@ YAML
     "${CHECK[@]}" absent HookSig0123456789abcdef "${OUT}/decommission-report.json" "${OUT}/decommission-report.md" "${OUT}/audit.jsonl"
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# 12. A confirmation whose outcome is unknown is never sent again blindly (issue 9, item 1): the first
+#     confirmTermination answers 503 without being applied; the run fails for that host and sends nothing else; the
+#     next run reads the state first, then sends exactly one retry with the same token, and the report says it is a
+#     retry (termination.retry_after_unknown, the write's retry: true, the audit entry's detail); a third run writes
+#     nothing. With a lost answer (the confirmation applied, the connection dropped) the module reads the state again in
+#     the same run, finds the removal started and sends nothing more; the next runs send no confirm either.
+#     No token appears in any output, report, manifest or log.
+test_confirm_retry() {
+    local confirm_fault
+    scenario confirm_retry
+    confirm_fault="{\"route\": \"${POST_CONFIRM}\", \"status\": 503, \"count\": 1}"
+    sim_admin POST /faults "${confirm_fault}" >/dev/null
+    playbook 2 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true -vvv
+    expect_writes "1 1 0"
+    grep -q 'The outcome of the confirmation of pcc-192-0-2-8 is unknown' "${OUT}/last.log"
+    sim_admin GET /state >"${OUT}/state.json"
+    "${CHECK[@]}" removal "${OUT}/state.json" pcc-192-0-2-8=no
+    playbook 0 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true -vvv
+    expect_writes "1 2 0"
+    grep -q 'WARNING.*Confirming pcc-192-0-2-8 again with the same token' "${OUT}/last.log"
+    "${SIM_PYTHON}" -c 'import json, sys
+entries = [json.loads(line) for line in open(sys.argv[1])]
+if not [e for e in entries if e.get("service_name") == "pcc-192-0-2-8" and e.get("phase") == "confirm"
+        and e.get("action") == "written" and "the one retry after the unknown outcome" in e.get("detail", "")]:
+    sys.exit("no audit entry of the confirmation retry of pcc-192-0-2-8")' "${OUT}/audit.jsonl"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=confirmed@verify
+    sim_admin GET /state >"${OUT}/state.json"
+    "${CHECK[@]}" removal "${OUT}/state.json" pcc-192-0-2-8=yes
+    json_check "${OUT}/decommission-report.json" \
+        "[(h['termination'].get('retry_after_unknown') not in (None, False, {}, ''),
+           [w.get('retry') for w in h['writes'] if w.get('phase') == 'confirm'])
+          for h in d['hosts'] if h['host'] == 'pcc-192-0-2-8'] == [(True, [True])]"
+    "${CHECK[@]}" audit "${OUT}/audit.jsonl" pcc-192-0-2-8:confirm:written
+    playbook 0 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "1 2 0"
+    expect_no_change
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=nothing_to_do
+    sim_admin GET /emails >"${OUT}/emails.json"
+    "${CHECK[@]}" emails "${OUT}/emails.json" pcc-192-0-2-8=1
+    "${CHECK[@]}" no-secret "${OUT}/emails.json" "${OUT}/all.log" "${OUT}/decommission-report.json" \
+        "${OUT}/decommission-report.md" "${OUT}/audit.jsonl" "${OUT}/manifests" "${OUT}/state"
+
+    scenario confirm_retry_drop
+    sim_admin POST /faults "{\"route\": \"${POST_CONFIRM}\", \"drop_after_apply\": true, \"count\": 1}" >/dev/null
+    playbook 0 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true -vvv
+    expect_writes "1 1 0"
+    grep -q 'WARNING.*The outcome of the confirmation of pcc-192-0-2-8 was unknown.*now reads terminating' "${OUT}/last.log"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=confirmed@verify
+    sim_admin GET /state >"${OUT}/state.json"
+    "${CHECK[@]}" removal "${OUT}/state.json" pcc-192-0-2-8=yes
+    playbook 0 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true -vvv
+    expect_writes "1 1 0"
+    expect_no_change
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=nothing_to_do
+    sim_admin GET /emails >"${OUT}/emails.json"
+    "${CHECK[@]}" no-secret "${OUT}/emails.json" "${OUT}/all.log" "${OUT}/decommission-report.json" \
+        "${OUT}/decommission-report.md" "${OUT}/audit.jsonl" "${OUT}/manifests" "${OUT}/state"
+}
+
 # ROLE_SCENARIOS="hook tags" runs only these scenarios (default: all).
-for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs attestation_secret; do
+for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs attestation_secret confirm_retry; do
     if [[ -z "${ROLE_SCENARIOS:-}" || " ${ROLE_SCENARIOS} " == *" ${name} "* ]]; then
         "test_${name}"
     fi
