@@ -466,8 +466,70 @@ YAML
     "${CHECK[@]}" absent HookSig0123456789abcdef "${OUT}/decommission-report.json" "${OUT}/decommission-report.md" "${OUT}/audit.jsonl"
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# 12. A service whose admin contact is another NIC (issue 8): the plan says where its e-mail goes; with
+#     decommission_confirm=true and no token the request is sent once, nothing is confirmed and the host is reported
+#     awaiting_token (exit 2) with the variable to set and who received the e-mail; with decommission_token (read from
+#     that NIC's mailbox) the next run confirms it, once. The same decommission_token for two hosts is refused before
+#     any call. No token appears in any output, report or log.
+test_awaiting_token() {
+    local token
+    scenario awaiting_token
+    sim_admin POST /services/pcc-192-0-2-8 '{"serviceInfos": {"contactAdmin": "xy999-ovh"}}' >/dev/null
+    playbook 0 plan -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "0 0 0"
+    "${CHECK[@]}" report "${OUT}/plan-report.json" --check-mode yes pcc-192-0-2-8=planned
+    json_check "${OUT}/plan-report.json" \
+        "d['hosts'][0]['email_recipient'] == {'admin_contact': 'xy999-ovh', 'account': 'ab12345-ovh', 'visible': False}"
+    grep -q 'Termination e-mail goes to: xy999-ovh (admin contact; account ab12345-ovh): another NIC' "${OUT}/plan-report.md"
+
+    playbook 2 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=awaiting_token@request
+    json_check "${OUT}/decommission-report.json" \
+        "(d['hosts'][0]['awaiting_token']['variable'] == 'decommission_token' and d['hosts'][0]['awaiting_token']['host'] == 'pcc-192-0-2-8'
+          and d['hosts'][0]['awaiting_token']['admin_contact'] == 'xy999-ovh' and d['summary']['awaiting_token'] == 1
+          and 'decommission_token' in d['hosts'][0]['next_action'])"
+    grep -q 'Awaiting token: set decommission_token for host pcc-192-0-2-8 (the token is in the termination e-mail sent to xy999-ovh)' \
+        "${OUT}/decommission-report.md"
+    grep -q 'pcc-192-0-2-8 was awaiting_token at phase request' "${OUT}/last.log"
+    "${CHECK[@]}" audit "${OUT}/audit.jsonl" pcc-192-0-2-8:request:written pcc-192-0-2-8:confirm:skipped
+    # A re-run without the token sends nothing and says the same.
+    playbook 2 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=awaiting_token@request
+
+    sim_admin GET /mailboxes/xy999-ovh >"${WORK}/awaiting-mailbox.json"
+    token="$("${SIM_PYTHON}" -c 'import json, sys
+print([m for m in json.load(open(sys.argv[1])) if m.get("serviceName") == "pcc-192-0-2-8"][0]["token"])' "${WORK}/awaiting-mailbox.json")"
+    test -n "${token}"
+
+    # The same token for two hosts: refused at preflight, before any call to OVHcloud, naming the hosts only.
+    sim_admin DELETE /calls >/dev/null
+    playbook 2 decommission -e target=pcc-192-0-2-1,pcc-192-0-2-2 -e decommission_confirm=true -e "decommission_token=${token}" -vvv
+    sim_admin GET /calls >"${OUT}/calls.json"
+    "${CHECK[@]}" calls "${OUT}/calls.json" total=0
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-1=held@preflight pcc-192-0-2-2=held@preflight
+    json_check "${OUT}/decommission-report.json" \
+        "('is also the decommission_token of pcc-192-0-2-2' in d['hosts'][0]['reason']
+          and 'is also the decommission_token of pcc-192-0-2-1' in d['hosts'][1]['reason'])"
+
+    playbook 0 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true -e "decommission_token=${token}" -vvv
+    # (counted since the DELETE /calls above: the terminate of the first run is not counted again, and nothing else was sent)
+    expect_writes "0 1 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=confirmed@verify
+    "${CHECK[@]}" audit "${OUT}/audit.jsonl" pcc-192-0-2-8:confirm:written
+    sim_admin GET /state >"${OUT}/state.json"
+    "${CHECK[@]}" removal "${OUT}/state.json" pcc-192-0-2-8=yes
+
+    sim_admin GET /emails >"${WORK}/awaiting-emails.json"
+    "${CHECK[@]}" no-secret "${WORK}/awaiting-emails.json" --emails "${WORK}/awaiting-mailbox.json" --secret "${token}" \
+        "${OUT}/all.log" "${OUT}/plan-report.json" "${OUT}/plan-report.md" "${OUT}/decommission-report.json" \
+        "${OUT}/decommission-report.md" "${OUT}/audit.jsonl" "${OUT}/manifests" "${OUT}/state"
+}
+
 # ROLE_SCENARIOS="hook tags" runs only these scenarios (default: all).
-for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs attestation_secret; do
+for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs attestation_secret awaiting_token; do
     if [[ -z "${ROLE_SCENARIOS:-}" || " ${ROLE_SCENARIOS} " == *" ${name} "* ]]; then
         "test_${name}"
     fi
