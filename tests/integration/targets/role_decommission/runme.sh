@@ -528,8 +528,33 @@ print([m for m in json.load(open(sys.argv[1])) if m.get("serviceName") == "pcc-1
         "${OUT}/decommission-report.md" "${OUT}/audit.jsonl" "${OUT}/manifests" "${OUT}/state"
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# 13. A confirmation answered by a 503 (outcome unknown, issue 9 item 1) fails that run; the next run sends the one
+#     retry, with the same token, and the report (JSON and Markdown) and the audit log say it was a retry, with the
+#     first confirmation's query id.
+test_confirm_retry() {
+    scenario confirm_retry
+    sim_admin POST /faults '{"route": "POST /dedicatedCloud/{serviceName}/confirmTermination", "status": 503}' >/dev/null
+    playbook 2 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "1 1 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=failed@confirm
+    playbook 0 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "1 2 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=confirmed@verify
+    json_check "${OUT}/decommission-report.json" \
+        "(d['hosts'][0]['retry_after_unknown']['first_query_id'] and d['hosts'][0]['writes'][-1]['retry'] is True)"
+    grep -q 'Retry after an unknown outcome: yes, the one retry' "${OUT}/decommission-report.md"
+    "${SIM_PYTHON}" -c 'import json, sys
+entries = [json.loads(line) for line in open(sys.argv[1])]
+written = [e for e in entries if e["phase"] == "confirm" and e["action"] == "written"]
+assert len(written) == 1 and written[0]["retry_after_unknown"]["first_query_id"], written' "${OUT}/audit.jsonl"
+    sim_admin GET /emails >"${OUT}/emails.json"
+    "${CHECK[@]}" no-secret "${OUT}/emails.json" "${OUT}/all.log" "${OUT}/decommission-report.json" \
+        "${OUT}/decommission-report.md" "${OUT}/audit.jsonl"
+}
+
 # ROLE_SCENARIOS="hook tags" runs only these scenarios (default: all).
-for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs attestation_secret awaiting_token; do
+for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs attestation_secret awaiting_token confirm_retry; do
     if [[ -z "${ROLE_SCENARIOS:-}" || " ${ROLE_SCENARIOS} " == *" ${name} "* ]]; then
         "test_${name}"
     fi
