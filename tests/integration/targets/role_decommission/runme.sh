@@ -492,7 +492,7 @@ test_awaiting_token() {
           and 'decommission_token' in d['hosts'][0]['next_action'])"
     grep -q 'Awaiting token: set decommission_token for host pcc-192-0-2-8 (the token is in the termination e-mail sent to xy999-ovh)' \
         "${OUT}/decommission-report.md"
-    grep -q 'pcc-192-0-2-8 was awaiting_token at phase request' "${OUT}/last.log"
+    grep -q 'pcc-192-0-2-8 was awaiting_token at phase request.*set decommission_token for host pcc-192-0-2-8' "${OUT}/last.log"
     "${CHECK[@]}" audit "${OUT}/audit.jsonl" pcc-192-0-2-8:request:written pcc-192-0-2-8:confirm:skipped
     # A re-run without the token sends nothing and says the same.
     playbook 2 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
