@@ -22,7 +22,7 @@ from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import json_bytes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import redact_secrets
 
-OUTCOME_ORDER = ("failed", "held", "not_reached", "skipped", "planned", "requested", "confirmed", "nothing_to_do", "done")
+OUTCOME_ORDER = ("failed", "held", "awaiting_token", "not_reached", "skipped", "planned", "requested", "confirmed", "nothing_to_do", "done")
 
 
 def utc_now():
@@ -77,6 +77,28 @@ def render_window(item):
     return window.get("message")
 
 
+def render_recipient(recipient):
+    """Where the termination e-mail of a host goes (termination.email_recipient), in words; None when unknown."""
+    if not isinstance(recipient, dict) or not (recipient.get("admin_contact") or recipient.get("account")):
+        return None
+    visible = recipient.get("visible")
+    if visible is True:
+        seen = "the account's own e-mails: the role reads the token"
+    elif visible is False:
+        seen = "another NIC: its token must be given by hand (decommission_token)"
+    else:
+        seen = "unknown (not readable), treated as another NIC: its token must be given by hand (decommission_token)"
+    return "%s (admin contact; account %s): %s" % (recipient.get("admin_contact") or "unknown", recipient.get("account") or "unknown", seen)
+
+
+def render_retry(retry):
+    """A confirmation that was the one retry after an unknown outcome, in words; None when it was not."""
+    if not isinstance(retry, dict):
+        return None
+    return "yes, the one retry after the unknown outcome of the confirmation sent at %s (first query id %s, e-mail %s)" % (
+        retry.get("first_sent_at") or "-", retry.get("first_query_id") or "-", retry.get("email_id") if retry.get("email_id") is not None else "-")
+
+
 def render_markdown(report):
     lines = ["# %s" % report["title"], ""]
     run = report.get("run") or {}
@@ -116,6 +138,16 @@ def render_markdown(report):
             if item.get(key) not in (None, ""):
                 lines.append("- %s: %s" % (label, md_escape(item.get(key))))
         termination = item.get("termination") or {}
+        recipient = render_recipient(item.get("email_recipient") or termination.get("email_recipient"))
+        if recipient:
+            lines.append("- Termination e-mail goes to: %s" % md_escape(recipient))
+        awaiting = item.get("awaiting_token")
+        if isinstance(awaiting, dict):
+            lines.append("- Awaiting token: set %s for host %s (the token is in the termination e-mail sent to %s)" % (
+                md_escape(awaiting.get("variable")), md_escape(awaiting.get("host") or item.get("host")), md_escape(awaiting.get("admin_contact"))))
+        retry = render_retry(item.get("retry_after_unknown"))
+        if retry:
+            lines.append("- Retry after an unknown outcome: %s" % md_escape(retry))
         for label, key in (("Requested at", "requested_at"), ("Token expires at", "token_expires_at"),
                            ("Deletion date", "deletion_date")):
             if termination.get(key):

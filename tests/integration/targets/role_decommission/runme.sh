@@ -526,8 +526,94 @@ if not [e for e in entries if e.get("service_name") == "pcc-192-0-2-8" and e.get
         "${OUT}/decommission-report.md" "${OUT}/audit.jsonl" "${OUT}/manifests" "${OUT}/state"
 }
 
+# 13. A service whose admin contact is another NIC (issue 8): the plan says where its e-mail goes; with
+#     decommission_confirm=true and no token the request is sent once, nothing is confirmed and the host is reported
+#     awaiting_token (exit 2) with the variable to set and who received the e-mail; with decommission_token (read from
+#     that NIC's mailbox) the next run confirms it, once. The same decommission_token for two hosts is refused before
+#     any call. No token appears in any output, report or log.
+test_awaiting_token() {
+    local token
+    scenario awaiting_token
+    sim_admin POST /services/pcc-192-0-2-8 '{"serviceInfos": {"contactAdmin": "xy999-ovh"}}' >/dev/null
+    playbook 0 plan -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "0 0 0"
+    "${CHECK[@]}" report "${OUT}/plan-report.json" --check-mode yes pcc-192-0-2-8=planned
+    json_check "${OUT}/plan-report.json" \
+        "d['hosts'][0]['email_recipient'] == {'admin_contact': 'xy999-ovh', 'account': 'ab12345-ovh', 'visible': False}"
+    grep -q 'Termination e-mail goes to: xy999-ovh (admin contact; account ab12345-ovh): another NIC' "${OUT}/plan-report.md"
+
+    playbook 2 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=awaiting_token@request
+    json_check "${OUT}/decommission-report.json" \
+        "(d['hosts'][0]['awaiting_token']['variable'] == 'decommission_token' and d['hosts'][0]['awaiting_token']['host'] == 'pcc-192-0-2-8'
+          and d['hosts'][0]['awaiting_token']['admin_contact'] == 'xy999-ovh' and d['summary']['awaiting_token'] == 1
+          and 'decommission_token' in d['hosts'][0]['next_action'])"
+    grep -q 'Awaiting token: set decommission_token for host pcc-192-0-2-8 (the token is in the termination e-mail sent to xy999-ovh)' \
+        "${OUT}/decommission-report.md"
+    grep -q 'pcc-192-0-2-8 was awaiting_token at phase request.*set decommission_token for host pcc-192-0-2-8' "${OUT}/last.log"
+    "${CHECK[@]}" audit "${OUT}/audit.jsonl" pcc-192-0-2-8:request:written pcc-192-0-2-8:confirm:skipped
+    # A re-run without the token sends nothing and says the same.
+    playbook 2 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "1 0 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=awaiting_token@request
+
+    sim_admin GET /mailboxes/xy999-ovh >"${WORK}/awaiting-mailbox.json"
+    token="$("${SIM_PYTHON}" -c 'import json, sys
+print([m for m in json.load(open(sys.argv[1])) if m.get("serviceName") == "pcc-192-0-2-8"][0]["token"])' "${WORK}/awaiting-mailbox.json")"
+    test -n "${token}"
+
+    # The same token for two hosts: refused at preflight, before any call to OVHcloud, naming the hosts only.
+    sim_admin DELETE /calls >/dev/null
+    playbook 2 decommission -e target=pcc-192-0-2-1,pcc-192-0-2-2 -e decommission_confirm=true -e "decommission_token=${token}" -vvv
+    sim_admin GET /calls >"${OUT}/calls.json"
+    "${CHECK[@]}" calls "${OUT}/calls.json" total=0
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-1=held@preflight pcc-192-0-2-2=held@preflight
+    json_check "${OUT}/decommission-report.json" \
+        "('is also the decommission_token of pcc-192-0-2-2' in d['hosts'][0]['reason']
+          and 'is also the decommission_token of pcc-192-0-2-1' in d['hosts'][1]['reason'])"
+
+    playbook 0 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true -e "decommission_token=${token}" -vvv
+    # (counted since the DELETE /calls above: the terminate of the first run is not counted again, and nothing else was sent)
+    expect_writes "0 1 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=confirmed@verify
+    "${CHECK[@]}" audit "${OUT}/audit.jsonl" pcc-192-0-2-8:confirm:written
+    sim_admin GET /state >"${OUT}/state.json"
+    "${CHECK[@]}" removal "${OUT}/state.json" pcc-192-0-2-8=yes
+
+    sim_admin GET /emails >"${WORK}/awaiting-emails.json"
+    "${CHECK[@]}" no-secret "${WORK}/awaiting-emails.json" --emails "${WORK}/awaiting-mailbox.json" --secret "${token}" \
+        "${OUT}/all.log" "${OUT}/plan-report.json" "${OUT}/plan-report.md" "${OUT}/decommission-report.json" \
+        "${OUT}/decommission-report.md" "${OUT}/audit.jsonl" "${OUT}/manifests" "${OUT}/state"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 14. A confirmation answered by a 503 (outcome unknown, issue 9 item 1) fails that run; the next run sends the one
+#     retry, with the same token, and the report (JSON and Markdown) and the audit log say it was a retry, with the
+#     first confirmation's query id.
+test_confirm_retry_report() {
+    scenario confirm_retry_report
+    sim_admin POST /faults '{"route": "POST /dedicatedCloud/{serviceName}/confirmTermination", "status": 503}' >/dev/null
+    playbook 2 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "1 1 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=failed@confirm
+    playbook 0 decommission -e target=pcc-192-0-2-8 -e decommission_confirm=true
+    expect_writes "1 2 0"
+    "${CHECK[@]}" report "${OUT}/decommission-report.json" pcc-192-0-2-8=confirmed@verify
+    json_check "${OUT}/decommission-report.json" \
+        "(d['hosts'][0]['retry_after_unknown']['first_query_id'] and d['hosts'][0]['writes'][-1]['retry'] is True)"
+    grep -q 'Retry after an unknown outcome: yes, the one retry' "${OUT}/decommission-report.md"
+    "${SIM_PYTHON}" -c 'import json, sys
+entries = [json.loads(line) for line in open(sys.argv[1])]
+written = [e for e in entries if e["phase"] == "confirm" and e["action"] == "written"]
+assert len(written) == 1 and written[0]["retry_after_unknown"]["first_query_id"], written' "${OUT}/audit.jsonl"
+    sim_admin GET /emails >"${OUT}/emails.json"
+    "${CHECK[@]}" no-secret "${OUT}/emails.json" "${OUT}/all.log" "${OUT}/decommission-report.json" \
+        "${OUT}/decommission-report.md" "${OUT}/audit.jsonl"
+}
+
 # ROLE_SCENARIOS="hook tags" runs only these scenarios (default: all).
-for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs attestation_secret confirm_retry; do
+for name in never_write gates_and_good check_mode hook tags interrupted usability accounts hook_gates bad_inputs attestation_secret confirm_retry awaiting_token confirm_retry_report; do
     if [[ -z "${ROLE_SCENARIOS:-}" || " ${ROLE_SCENARIOS} " == *" ${name} "* ]]; then
         "test_${name}"
     fi

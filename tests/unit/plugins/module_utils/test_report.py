@@ -82,6 +82,28 @@ def test_markdown_rendering():
     assert R.strip_generated(text.encode()) == R.strip_generated(text.replace("2026-11-26T12:00:00Z", "later").encode())
 
 
+def test_markdown_says_where_the_email_goes_what_to_set_and_a_retry():
+    recipient = {"admin_contact": "xy999-ovh", "account": "ab12345-ovh", "visible": False}
+    report = R.build_report(params(["pcc-1", "pcc-2", "pcc-3"], {
+        "pcc-1": {"outcome": "awaiting_token", "reason": "e-mail went to xy999-ovh", "email_recipient": recipient,
+                  "awaiting_token": {"variable": "decommission_token", "host": "pcc-1", "admin_contact": "xy999-ovh"}},
+        "pcc-2": {"outcome": "confirmed", "termination": {"email_recipient": dict(recipient, admin_contact="ab12345-ovh", visible=True)},
+                  "retry_after_unknown": {"first_query_id": "EU.q-1", "first_sent_at": "2026-11-26T10:00:00Z", "email_id": 7}},
+        "pcc-3": {"outcome": "planned", "email_recipient": dict(recipient, visible=None), "retry_after_unknown": None},
+    }), generated_at="2026-11-26T12:00:00Z")
+    lines = R.render_markdown(report).splitlines()
+    assert report["summary"]["awaiting_token"] == 1
+    assert ("- Termination e-mail goes to: xy999-ovh (admin contact; account ab12345-ovh): another NIC: its token must be given "
+            "by hand (decommission_token)") in lines
+    assert "- Awaiting token: set decommission_token for host pcc-1 (the token is in the termination e-mail sent to xy999-ovh)" in lines
+    assert "- Termination e-mail goes to: ab12345-ovh (admin contact; account ab12345-ovh): the account's own e-mails: the role reads the token" in lines
+    assert ("- Retry after an unknown outcome: yes, the one retry after the unknown outcome of the confirmation sent at "
+            "2026-11-26T10:00:00Z (first query id EU.q-1, e-mail 7)") in lines
+    assert len([line for line in lines if line.startswith("- Retry after")]) == 1
+    assert any(line.startswith("- Termination e-mail goes to: xy999-ovh") and "unknown (not readable)" in line for line in lines)
+    assert R.render_recipient({}) is None and R.render_retry(None) is None
+
+
 def test_json_rendering_is_stable():
     data = R.render_json({"b": 1, "a": "é"})
     assert data == '{\n  "a": "é",\n  "b": 1\n}\n'.encode("utf-8")
