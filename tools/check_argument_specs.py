@@ -7,6 +7,7 @@
 Every default must be documented with the same value, and every documented option with a default
 must have that default in defaults/main.yml (ansible-test does not check roles).
 """
+
 from __future__ import annotations
 
 import pathlib

@@ -71,7 +71,10 @@ class Simulator:
         url_file = os.path.join(workdir, "sim.json")
         self.process = subprocess.Popen(
             [python, "-m", "tests.simulator", "--fixture", fixture, "--port", "0", "--url-file", url_file],
-            cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "sim.err"), "w"))
+            cwd=REPO_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(workdir, "sim.err"), "w"),
+        )
         deadline = time.time() + 30
         while not (os.path.exists(url_file) and os.path.getsize(url_file)):
             check(self.process.poll() is None, "the simulator did not start")
@@ -93,8 +96,7 @@ def awx_env(credential_type, inputs):
     """The environment AWX injects for a credential of this type (Jinja2 on the env injectors)."""
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
     context = dict((field["id"], inputs.get(field["id"], "")) for field in credential_type["inputs"]["fields"])
-    return dict((name, environment.from_string(template).render(context))
-                for name, template in credential_type["injectors"]["env"].items())
+    return dict((name, environment.from_string(template).render(context)) for name, template in credential_type["injectors"]["env"].items())
 
 
 def write_yaml(path, data):
@@ -110,9 +112,10 @@ def private_data_dir(top, name, playbook, envvars, extravars, shared):
     # which also publishes the report as the job's artifacts.
     shutil.copytree(os.path.join(REPO_ROOT, "docs", "awx", "project"), os.path.join(pdd, "project"))
     # The inventory source: the collection's inventory plugin, reading with the job's credential.
-    write_yaml(os.path.join(pdd, "inventory", "account.mbm_services.yml"),
-               {"plugin": "ovhcloud.mbm.mbm_services", "state_dir": os.path.join(shared, "state"),
-                "api_rate_limit": int(envvars["OVH_API_RATE_LIMIT"])})
+    write_yaml(
+        os.path.join(pdd, "inventory", "account.mbm_services.yml"),
+        {"plugin": "ovhcloud.mbm.mbm_services", "state_dir": os.path.join(shared, "state"), "api_rate_limit": int(envvars["OVH_API_RATE_LIMIT"])},
+    )
     write_yaml(os.path.join(pdd, "env", "envvars"), envvars)
     write_yaml(os.path.join(pdd, "env", "extravars"), extravars)
     return pdd
@@ -120,9 +123,14 @@ def private_data_dir(top, name, playbook, envvars, extravars, shared):
 
 def run_job(bin_dir, pdd, playbook, ident, base_env):
     started = time.time()
-    result = subprocess.run([os.path.join(bin_dir, "ansible-runner"), "run", pdd, "-p", playbook + ".yml",
-                             "--ident", ident], env=base_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, check=False)
+    result = subprocess.run(
+        [os.path.join(bin_dir, "ansible-runner"), "run", pdd, "-p", playbook + ".yml", "--ident", ident],
+        env=base_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
     artifacts = os.path.join(pdd, "artifacts", ident)
     print(result.stdout[-1500:])
     print("job %s (%s): %.0f s" % (ident, playbook, time.time() - started))
@@ -165,34 +173,48 @@ def main():
     simulator = None
     try:
         # The collection, from the artifact (as an execution environment holds it).
-        run([os.path.join(bin_dir, "ansible-galaxy"), "collection", "build", "--force", "--output-path",
-             os.path.join(work, "dist"), REPO_ROOT], stdout=subprocess.DEVNULL)
+        run(
+            [os.path.join(bin_dir, "ansible-galaxy"), "collection", "build", "--force", "--output-path", os.path.join(work, "dist"), REPO_ROOT],
+            stdout=subprocess.DEVNULL,
+        )
         collections = os.path.join(work, "collections")
-        run([os.path.join(bin_dir, "ansible-galaxy"), "collection", "install", "-p", collections]
-            + glob.glob(os.path.join(work, "dist", "*.tar.gz")), stdout=subprocess.DEVNULL,
-            env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections))
+        run(
+            [os.path.join(bin_dir, "ansible-galaxy"), "collection", "install", "-p", collections] + glob.glob(os.path.join(work, "dist", "*.tar.gz")),
+            stdout=subprocess.DEVNULL,
+            env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections),
+        )
 
         simulator = Simulator(python, os.path.join(REPO_ROOT, "demo", "fleet.json"), work)
         fixture = json.load(open(os.path.join(REPO_ROOT, "demo", "fleet.json")))
         application = fixture["applications"][0]
         consumer_key = fixture["accounts"][0]["consumerKeys"][0]["consumerKey"]
         credential_type = yaml.safe_load(open(os.path.join(REPO_ROOT, "docs", "awx", "credential_type.yml")))
-        credential = awx_env(credential_type, {"endpoint": simulator.url,
-                                               "application_key": application["applicationKey"],
-                                               "application_secret": application["applicationSecret"],
-                                               "consumer_key": consumer_key})
+        credential = awx_env(
+            credential_type,
+            {
+                "endpoint": simulator.url,
+                "application_key": application["applicationKey"],
+                "application_secret": application["applicationSecret"],
+                "consumer_key": consumer_key,
+            },
+        )
         secrets = [application["applicationSecret"], consumer_key]
 
         # What the job template sets besides the credential: the client-side rate limit (not a secret).
-        envvars = dict(credential, OVH_API_RATE_LIMIT="10000", ANSIBLE_COLLECTIONS_PATH=collections,
-                       ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
-        shared = os.path.join(work, "persistent")   # the persistent volume mounted into every job
+        envvars = dict(credential, OVH_API_RATE_LIMIT="10000", ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
+        shared = os.path.join(work, "persistent")  # the persistent volume mounted into every job
         os.makedirs(shared, mode=0o700)
-        survey = {"decommission_approved_services": APPROVED,       # multiple-select survey question
-                  "decommission_data_exported": "CHG-7: VMs exported to s3://archive (runner test)"}
-        common = dict(survey, decommission_state_dir=os.path.join(shared, "state"),
-                      decommission_report_dir=os.path.join(shared, "reports"),
-                      decommission_wait_delay=1, decommission_wait_timeout=60)
+        survey = {
+            "decommission_approved_services": APPROVED,  # multiple-select survey question
+            "decommission_data_exported": "CHG-7: VMs exported to s3://archive (runner test)",
+        }
+        common = dict(
+            survey,
+            decommission_state_dir=os.path.join(shared, "state"),
+            decommission_report_dir=os.path.join(shared, "reports"),
+            decommission_wait_delay=1,
+            decommission_wait_timeout=60,
+        )
 
         # The runner itself gets no credential and no config file: a bare HOME, no OVH_* variable.
         home = os.path.join(work, "home")
@@ -203,17 +225,20 @@ def main():
             check(not os.path.exists(path), "%s exists: the test must not rely on a credential file" % path)
 
         jobs = os.path.join(work, "jobs")
-        plan, job_artifacts = run_job(bin_dir, private_data_dir(jobs, "job-plan", "plan", envvars, common, shared),
-                                      "plan", "1", base_env)
+        plan, job_artifacts = run_job(bin_dir, private_data_dir(jobs, "job-plan", "plan", envvars, common, shared), "plan", "1", base_env)
         check_job_artifacts("1", job_artifacts, shared, "plan-report", "planned")
         calls = simulator.admin("/calls")
         check(not [r for r in calls if r.split(" ")[0] in ("POST", "PUT", "DELETE")], "the plan wrote: %s" % calls)
         hosts = report(shared, "plan-report")
         check(all(hosts[name]["outcome"] == "planned" for name in APPROVED), "plan outcomes %s" % hosts)
 
-        request, job_artifacts = run_job(bin_dir, private_data_dir(jobs, "job-request", "decommission", envvars,
-                                                                   dict(common, decommission_confirm="false"), shared),
-                                         "decommission", "2", base_env)
+        request, job_artifacts = run_job(
+            bin_dir,
+            private_data_dir(jobs, "job-request", "decommission", envvars, dict(common, decommission_confirm="false"), shared),
+            "decommission",
+            "2",
+            base_env,
+        )
         check_job_artifacts("2", job_artifacts, shared, "decommission-report", "requested")
         calls = simulator.admin("/calls")
         check(calls.get(TERMINATE) == len(APPROVED) and not calls.get(CONFIRM), "after the request: %s" % calls)
@@ -224,9 +249,13 @@ def main():
         check(len(records) >= len(APPROVED), "request records in the shared state_dir: %s" % records)
         check(glob.glob(os.path.join(shared, "state", "ratelimit-*.json")), "no rate-limit window in the shared state_dir")
 
-        confirm, job_artifacts = run_job(bin_dir, private_data_dir(jobs, "job-confirm", "decommission", envvars,
-                                                                   dict(common, decommission_confirm="true"), shared),
-                                         "decommission", "3", base_env)
+        confirm, job_artifacts = run_job(
+            bin_dir,
+            private_data_dir(jobs, "job-confirm", "decommission", envvars, dict(common, decommission_confirm="true"), shared),
+            "decommission",
+            "3",
+            base_env,
+        )
         check_job_artifacts("3", job_artifacts, shared, "decommission-report", "confirmed")
         calls = simulator.admin("/calls")
         check(calls.get(TERMINATE) == len(APPROVED), "a second terminate was sent: %s" % calls)
@@ -235,8 +264,7 @@ def main():
         check(all(hosts[name]["outcome"] == "confirmed" for name in APPROVED), "confirm outcomes %s" % hosts)
         audit = [json.loads(line) for line in open(os.path.join(shared, "reports", "audit.jsonl"))]
         written = sorted((entry["phase"], entry["service_name"]) for entry in audit if entry.get("action") == "written")
-        check(written == sorted((phase, name) for phase in ("request", "confirm") for name in APPROVED),
-              "audit log writes: %s" % written)
+        check(written == sorted((phase, name) for phase in ("request", "confirm") for name in APPROVED), "audit log writes: %s" % written)
 
         # No secret anywhere but in the runner's record of the injected environment.
         secrets += [email["token"] for email in simulator.admin("/emails") if email.get("token")]
@@ -246,8 +274,7 @@ def main():
             if os.path.basename(path) == "command":
                 mode = stat.S_IMODE(os.stat(path).st_mode)
                 check(mode == 0o600, "%s has mode %o" % (path, mode))
-                check(application["applicationSecret"] in open(path).read(),
-                      "%s does not show the injected credential: was it injected?" % path)
+                check(application["applicationSecret"] in open(path).read(), "%s does not show the injected credential: was it injected?" % path)
                 continue
             with open(path, "rb") as handle:
                 content = handle.read()
@@ -255,8 +282,10 @@ def main():
             for secret in secrets:
                 check(secret.encode() not in content, "a secret (%s...) is in %s" % (secret[:6], path))
         check(searched > 50, "only %d files searched" % searched)
-        print("awx-jobs: OK (3 runner jobs; %d files searched for %d secrets; calls %s)"
-              % (searched, len(secrets), dict((k, v) for k, v in calls.items() if k in (TERMINATE, CONFIRM))))
+        print(
+            "awx-jobs: OK (3 runner jobs; %d files searched for %d secrets; calls %s)"
+            % (searched, len(secrets), dict((k, v) for k, v in calls.items() if k in (TERMINATE, CONFIRM)))
+        )
     finally:
         if simulator:
             simulator.stop()

@@ -104,8 +104,18 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors i
 display = Display()
 
 GROUP = "mbm_services"
-CLIENT_OPTIONS = ("endpoint", "application_key", "application_secret", "consumer_key", "client_id", "client_secret",
-                  "api_timeout", "api_rate_limit", "api_retry_max_wait", "state_dir")
+CLIENT_OPTIONS = (
+    "endpoint",
+    "application_key",
+    "application_secret",
+    "consumer_key",
+    "client_id",
+    "client_secret",
+    "api_timeout",
+    "api_rate_limit",
+    "api_retry_max_wait",
+    "state_dir",
+)
 
 
 def host_vars(entry, endpoint):
@@ -177,10 +187,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 problem = entry["problem"]
                 service = self._dedicated_cloud(client, name)
                 reference = service.get("productReference")
-                keep = self.get_option("unreadable_services") == "include" and reference is not None and (
-                    not references or reference in references)
-                display.warning("ovhcloud.mbm.mbm_services: the termination status of %s cannot be decided (%s: %s); %s" % (
-                    name, problem.get("kind"), problem.get("message"), "listed with mbm_problem set" if keep else "not listed"))
+                keep = self.get_option("unreadable_services") == "include" and reference is not None and (not references or reference in references)
+                display.warning(
+                    "ovhcloud.mbm.mbm_services: the termination status of %s cannot be decided (%s: %s); %s"
+                    % (name, problem.get("kind"), problem.get("message"), "listed with mbm_problem set" if keep else "not listed")
+                )
                 if not keep:
                     continue
                 entry = dict(entry, service=service)

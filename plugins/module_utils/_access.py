@@ -17,11 +17,15 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApi
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time
 
-
 # GET /me: the account's NIC, read once per run (who receives the termination e-mail, the request records' key).
 _READ_CALLS = (
-    ("GET", routes.SERVICE), ("GET", routes.SERVICE_INFOS), ("GET", routes.SERVICES), ("GET", routes.SERVICES_ITEM),
-    ("GET", routes.EMAILS), ("GET", routes.EMAIL), ("GET", routes.ME),
+    ("GET", routes.SERVICE),
+    ("GET", routes.SERVICE_INFOS),
+    ("GET", routes.SERVICES),
+    ("GET", routes.SERVICES_ITEM),
+    ("GET", routes.EMAILS),
+    ("GET", routes.EMAIL),
+    ("GET", routes.ME),
 )
 CALLS_BY_OPERATION = {
     "read": _READ_CALLS,
@@ -30,8 +34,7 @@ CALLS_BY_OPERATION = {
     "cancel": _READ_CALLS + (("PUT", routes.SERVICE_INFOS),),
     # with a token given, the e-mail history and GET /me are optional (a key may lack those rules on purpose: the
     # token comes by hand, the records then use today's key, with a warning)
-    "confirm_with_token": tuple(call for call in _READ_CALLS if call[1] not in (routes.EMAILS, routes.EMAIL, routes.ME))
-    + (("POST", routes.CONFIRM),),
+    "confirm_with_token": tuple(call for call in _READ_CALLS if call[1] not in (routes.EMAILS, routes.EMAIL, routes.ME)) + (("POST", routes.CONFIRM),),
 }
 
 
@@ -47,8 +50,7 @@ def rule_matches(rule, method, path):
 
 
 def _concrete(template, service_name):
-    return (template.replace("{serviceName}", service_name).replace("{serviceId}", "1")
-            .replace("{emailId}", "1"))
+    return template.replace("{serviceName}", service_name).replace("{serviceId}", "1").replace("{emailId}", "1")
 
 
 suggested_rule = routes.suggested_rule
@@ -84,8 +86,9 @@ def preflight(client, service_name, operation, warn):
         return None
     status = credential.get("status")
     if status is not None and status != "validated":
-        raise TerminationError("preflight", "The consumer key is %s, not validated: validate it (or create a new one) before running "
-                               "this module. Nothing was written." % status)
+        raise TerminationError(
+            "preflight", "The consumer key is %s, not validated: validate it (or create a new one) before running this module. Nothing was written." % status
+        )
     expiration = parse_api_time(credential.get("expiration"))
     if expiration is not None and expiration <= client.now():
         raise TerminationError("preflight", "The consumer key expired at %s: create a new one. Nothing was written." % format_time(expiration))
@@ -96,6 +99,6 @@ def preflight(client, service_name, operation, warn):
             raise TerminationError(
                 "preflight",
                 "The consumer key lacks access rule(s) needed to %s %s: %s. Add them to the key (or create a key with "
-                "them); nothing was written." % (operation.split("_")[0], service_name, ", ".join(missing)))
-    return {"credential_id": credential.get("credentialId"), "status": status,
-            "expiration": format_time(expiration) if expiration is not None else None}
+                "them); nothing was written." % (operation.split("_")[0], service_name, ", ".join(missing)),
+            )
+    return {"credential_id": credential.get("credentialId"), "status": status, "expiration": format_time(expiration) if expiration is not None else None}

@@ -39,6 +39,7 @@ class PolicyError(ValueError):
 # Policy options
 # ----------------------------------------------------------------------------------------------------------
 
+
 def _reason(entry, what):
     reason = entry.get("reason")
     if not isinstance(reason, str) or not reason.strip():
@@ -65,8 +66,10 @@ def normalize_policy(options):
         raise PolicyError("accepted_job_states must be a non-empty list of VM backup job states, got %r." % (accepted,))
     unknown = [state for state in accepted if state not in VM_JOB_STATES]
     if unknown:
-        raise PolicyError("accepted_job_states holds %s, not a value of dedicatedCloud.backup.StateEnum (%s)." % (
-            ", ".join(repr(s) for s in unknown), ", ".join(VM_JOB_STATES)))
+        raise PolicyError(
+            "accepted_job_states holds %s, not a value of dedicatedCloud.backup.StateEnum (%s)."
+            % (", ".join(repr(s) for s in unknown), ", ".join(VM_JOB_STATES))
+        )
     # Schema order, no repeats: the manifest and the fingerprint do not depend on how the list was written.
     policy["accepted_job_states"] = [state for state in VM_JOB_STATES if state in accepted]
     exclusions = []
@@ -86,8 +89,7 @@ def normalize_policy(options):
             datacenter = str(datacenter)
         if not isinstance(datacenter, str) or not datacenter.strip():
             raise PolicyError("datacenter_waivers[%d] needs a datacenter (its name or id)." % index)
-        waivers.append({"datacenter": datacenter.strip(),
-                        "reason": _reason(entry, "datacenter_waivers[%d] (datacenter %r)" % (index, datacenter))})
+        waivers.append({"datacenter": datacenter.strip(), "reason": _reason(entry, "datacenter_waivers[%d] (datacenter %r)" % (index, datacenter))})
     policy["exclusions"] = exclusions
     policy["datacenter_waivers"] = waivers
     policy["allow_warning"] = bool(policy["allow_warning"])
@@ -122,9 +124,16 @@ def verdict_message(service_name, result):
     summary = result["summary"]
     head = "Backup policy %s for %s" % ("passed" if result["passed"] else "FAILED", service_name)
     text = "%s: %d VM(s) in %d datacenter(s), %d evaluated, %d passed, %d failed, %d waived or excluded; %d violation(s), %d warning(s)." % (
-        head, summary["vms"], summary["datacenters"], summary["vms_evaluated"], summary["vms_passed"], summary["vms_failed"],
+        head,
+        summary["vms"],
+        summary["datacenters"],
+        summary["vms_evaluated"],
+        summary["vms_passed"],
+        summary["vms_failed"],
         summary["vms_excluded"] + summary["vms_skipped_powered_off"] + summary["vms_waived_with_datacenter"],
-        summary["violations"], summary["warnings"])
+        summary["violations"],
+        summary["warnings"],
+    )
     if result["violations"]:
         rules = sorted(set(v["rule"] for v in result["violations"]))
         text += " Rules broken: %s." % ", ".join(rules)

@@ -54,6 +54,7 @@ def canonical_json(data):
 # Evidence normalization (API objects -> evidence dict, deterministic order)
 # ----------------------------------------------------------------------------------------------------------
 
+
 def _int_or_raw(value):
     if isinstance(value, bool):
         return value
@@ -200,8 +201,7 @@ def build_evidence(service_name, service, datacenters, filers, repositories):
         "service": normalize_service(service_name, service),
         "datacenters": sorted(datacenters, key=lambda d: sort_key_id(d.get("datacenter_id"))),
         "filers": sorted((normalize_filer(f) for f in filers), key=_filer_sort_key),
-        "repositories": sorted((normalize_repository(r) for r in repositories),
-                               key=lambda r: sort_key_id(r.get("repository_id"))),
+        "repositories": sorted((normalize_repository(r) for r in repositories), key=lambda r: sort_key_id(r.get("repository_id"))),
     }
 
 
@@ -209,10 +209,12 @@ def build_evidence(service_name, service, datacenters, filers, repositories):
 # Gathering (the only part that uses the client)
 # ----------------------------------------------------------------------------------------------------------
 
+
 def _checked(client, list_template, item_template, item_key, expansion=True, concurrency=4, **path_params):
     """Whole objects of a list route, checked for completeness by the client (OvhClient.list_objects_checked)."""
-    return client.list_objects_checked(list_template, item_template, item_key, concurrency=concurrency, expand=expansion,
-                                       page_size=LIST_PAGE_SIZE, **path_params)
+    return client.list_objects_checked(
+        list_template, item_template, item_key, concurrency=concurrency, expand=expansion, page_size=LIST_PAGE_SIZE, **path_params
+    )
 
 
 def gather_evidence(client, service_name, expansion=True, concurrency=4):
@@ -228,8 +230,13 @@ def gather_evidence(client, service_name, expansion=True, concurrency=4):
     for raw_dc in raw_datacenters:
         dc_id = raw_dc.get("datacenterId")
         if dc_id is None:
-            raise OvhApiError("The API returned a datacenter without datacenterId; the evidence cannot be read",
-                              error_code="INVALID_RESPONSE", method="GET", path=ROUTE_DATACENTERS, route=ROUTE_DATACENTERS)
+            raise OvhApiError(
+                "The API returned a datacenter without datacenterId; the evidence cannot be read",
+                error_code="INVALID_RESPONSE",
+                method="GET",
+                path=ROUTE_DATACENTERS,
+                route=ROUTE_DATACENTERS,
+            )
         try:
             backup = client.get(ROUTE_DATACENTER_BACKUP, serviceName=service_name, datacenterId=dc_id)
         except OvhApiError as error:

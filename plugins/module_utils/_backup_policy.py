@@ -81,6 +81,7 @@ IN_PROGRESS_RESULTS = ("running", "stopping")
 # Policy evaluation
 # ----------------------------------------------------------------------------------------------------------
 
+
 def _finding(datacenter, vm, rule, detail):
     return {
         "datacenter": datacenter.get("name") if datacenter else None,
@@ -110,20 +111,30 @@ def _vm_findings(datacenter, vm, policy, now):
     counts["restore_points"] = len(points)
     accepted = policy["accepted_job_states"]
     if not isinstance(state, str) or state not in accepted:
-        violations.append(_finding(datacenter, vm, RULE_NO_BACKUP, "The VM's backup job is in state %r (%s); %s passes (accepted_job_states)." % (
-            state, job_state_meaning(state), " or ".join(repr(a) for a in accepted))))
+        violations.append(
+            _finding(
+                datacenter,
+                vm,
+                RULE_NO_BACKUP,
+                "The VM's backup job is in state %r (%s); %s passes (accepted_job_states)."
+                % (state, job_state_meaning(state), " or ".join(repr(a) for a in accepted)),
+            )
+        )
     result = backup.get("last_result")
     allowed = ("success", "warning") if policy["allow_warning"] else ("success",)
     if result not in allowed:
         last = backup.get("last_creation_time")
         hint = " A backup run is in progress: check again when it has ended." if result in IN_PROGRESS_RESULTS else ""
-        violations.append(_finding(
-            datacenter, vm, RULE_LAST_RESULT,
-            "The last backup run%s ended with %r; %s required.%s" % (
-                " (%s)" % last if last else "", result, " or ".join(repr(a) for a in allowed), hint)))
+        violations.append(
+            _finding(
+                datacenter,
+                vm,
+                RULE_LAST_RESULT,
+                "The last backup run%s ended with %r; %s required.%s" % (" (%s)" % last if last else "", result, " or ".join(repr(a) for a in allowed), hint),
+            )
+        )
     elif result == "warning":
-        warnings.append(_finding(datacenter, vm, RULE_LAST_RESULT,
-                                 "The last backup run ended with 'warning' (accepted: allow_warning is true)."))
+        warnings.append(_finding(datacenter, vm, RULE_LAST_RESULT, "The last backup run ended with 'warning' (accepted: allow_warning is true)."))
 
     sound = []
     corrupted = []
@@ -145,45 +156,71 @@ def _vm_findings(datacenter, vm, policy, now):
     counts["restore_points_corrupted"] = len(corrupted)
     if corrupted:
         ids = ", ".join(str(p.get("restore_point_id")) for p in corrupted)
-        warnings.append(_finding(datacenter, vm, RULE_CORRUPTED_RESTORE_POINTS,
-                                 "%d restore point(s) corrupted or of unknown integrity, not counted: %s." % (len(corrupted), ids)))
+        warnings.append(
+            _finding(
+                datacenter, vm, RULE_CORRUPTED_RESTORE_POINTS, "%d restore point(s) corrupted or of unknown integrity, not counted: %s." % (len(corrupted), ids)
+            )
+        )
     if unreadable:
         ids = ", ".join(str(p.get("restore_point_id")) for p in unreadable)
-        warnings.append(_finding(datacenter, vm, RULE_UNREADABLE_RESTORE_POINT,
-                                 "%d restore point(s) with an unreadable creation time, not counted: %s." % (len(unreadable), ids)))
+        warnings.append(
+            _finding(
+                datacenter, vm, RULE_UNREADABLE_RESTORE_POINT, "%d restore point(s) with an unreadable creation time, not counted: %s." % (len(unreadable), ids)
+            )
+        )
     if future:
         ids = ", ".join("%s (%s)" % (p.get("restore_point_id"), p.get("creation_time")) for p in future)
-        warnings.append(_finding(datacenter, vm, RULE_FUTURE_RESTORE_POINT,
-                                 "%d restore point(s) dated more than %d s after the evidence time, not counted: %s." % (
-                                     len(future), FUTURE_TOLERANCE_SECONDS, ids)))
+        warnings.append(
+            _finding(
+                datacenter,
+                vm,
+                RULE_FUTURE_RESTORE_POINT,
+                "%d restore point(s) dated more than %d s after the evidence time, not counted: %s." % (len(future), FUTURE_TOLERANCE_SECONDS, ids),
+            )
+        )
     if not sound:
-        violations.append(_finding(
-            datacenter, vm, RULE_NO_RESTORE_POINT,
-            "No sound restore point (%d listed, %d corrupted or unknown, %d with unreadable dates, %d dated in the future)." % (
-                len(points), len(corrupted), len(unreadable), len(future))))
+        violations.append(
+            _finding(
+                datacenter,
+                vm,
+                RULE_NO_RESTORE_POINT,
+                "No sound restore point (%d listed, %d corrupted or unknown, %d with unreadable dates, %d dated in the future)."
+                % (len(points), len(corrupted), len(unreadable), len(future)),
+            )
+        )
         return violations, warnings, counts
     newest = max(sound)
     if now - newest > policy["max_age_hours"] * 3600.0:
-        violations.append(_finding(
-            datacenter, vm, RULE_STALE_RESTORE_POINT,
-            "The newest sound restore point was created at %s, more than %s (max_age_hours) before the evidence time." % (
-                format_time(newest), _hours(policy["max_age_hours"]))))
+        violations.append(
+            _finding(
+                datacenter,
+                vm,
+                RULE_STALE_RESTORE_POINT,
+                "The newest sound restore point was created at %s, more than %s (max_age_hours) before the evidence time."
+                % (format_time(newest), _hours(policy["max_age_hours"])),
+            )
+        )
     if len(sound) < policy["min_restore_points"]:
-        violations.append(_finding(
-            datacenter, vm, RULE_TOO_FEW_RESTORE_POINTS,
-            "%d sound restore point(s); at least %d required (min_restore_points)." % (len(sound), policy["min_restore_points"])))
+        violations.append(
+            _finding(
+                datacenter,
+                vm,
+                RULE_TOO_FEW_RESTORE_POINTS,
+                "%d sound restore point(s); at least %d required (min_restore_points)." % (len(sound), policy["min_restore_points"]),
+            )
+        )
     return violations, warnings, counts
 
 
 def _datacenter_findings(datacenter):
     backup = datacenter.get("backup")
     if backup is None:
-        return [_finding(datacenter, None, RULE_DATACENTER_BACKUP_DISABLED,
-                         "The datacenter has no managed backup option (the API answered 404 for its backup).")]
+        return [
+            _finding(datacenter, None, RULE_DATACENTER_BACKUP_DISABLED, "The datacenter has no managed backup option (the API answered 404 for its backup).")
+        ]
     state = backup.get("state")
     if state not in DATACENTER_BACKUP_ENABLED_STATES:
-        return [_finding(datacenter, None, RULE_DATACENTER_BACKUP_DISABLED,
-                         "The datacenter's managed backup option is in state %r, not enabled." % (state,))]
+        return [_finding(datacenter, None, RULE_DATACENTER_BACKUP_DISABLED, "The datacenter's managed backup option is in state %r, not enabled." % (state,))]
     return []
 
 
@@ -232,10 +269,19 @@ def evaluate_policy(evidence, policy, now):
     warnings = []
     waivers = []
     summary = {
-        "datacenters": 0, "datacenters_waived": 0, "datacenters_without_backup": 0,
-        "vms": 0, "vms_evaluated": 0, "vms_passed": 0, "vms_failed": 0,
-        "vms_excluded": 0, "vms_skipped_powered_off": 0, "vms_waived_with_datacenter": 0,
-        "restore_points": 0, "restore_points_corrupted": 0, "repositories": 0,
+        "datacenters": 0,
+        "datacenters_waived": 0,
+        "datacenters_without_backup": 0,
+        "vms": 0,
+        "vms_evaluated": 0,
+        "vms_passed": 0,
+        "vms_failed": 0,
+        "vms_excluded": 0,
+        "vms_skipped_powered_off": 0,
+        "vms_waived_with_datacenter": 0,
+        "restore_points": 0,
+        "restore_points_corrupted": 0,
+        "repositories": 0,
         "repositories_out_of_sync": 0,
     }
     used_exclusions = set()
@@ -262,20 +308,33 @@ def evaluate_policy(evidence, policy, now):
             if exclusion is not None:
                 used_exclusions.add(ex_index)
                 summary["vms_excluded"] += 1
-                waivers.append({
-                    "kind": WAIVER_EXCLUSION, "datacenter": datacenter.get("name"), "datacenter_id": datacenter.get("datacenter_id"),
-                    "vm": vm.get("name"), "vm_id": vm.get("vm_id"), "match": exclusion["pattern"], "reason": exclusion["reason"],
-                    "waived_violations": [_strip_ids(v) for v in vm_violations],
-                })
+                waivers.append(
+                    {
+                        "kind": WAIVER_EXCLUSION,
+                        "datacenter": datacenter.get("name"),
+                        "datacenter_id": datacenter.get("datacenter_id"),
+                        "vm": vm.get("name"),
+                        "vm_id": vm.get("vm_id"),
+                        "match": exclusion["pattern"],
+                        "reason": exclusion["reason"],
+                        "waived_violations": [_strip_ids(v) for v in vm_violations],
+                    }
+                )
                 continue
             if not policy["include_powered_off"] and vm.get("power_state") == "poweredOff":
                 summary["vms_skipped_powered_off"] += 1
-                waivers.append({
-                    "kind": WAIVER_POWERED_OFF, "datacenter": datacenter.get("name"), "datacenter_id": datacenter.get("datacenter_id"),
-                    "vm": vm.get("name"), "vm_id": vm.get("vm_id"), "match": "poweredOff",
-                    "reason": "The VM is powered off and include_powered_off is false.",
-                    "waived_violations": [_strip_ids(v) for v in vm_violations],
-                })
+                waivers.append(
+                    {
+                        "kind": WAIVER_POWERED_OFF,
+                        "datacenter": datacenter.get("name"),
+                        "datacenter_id": datacenter.get("datacenter_id"),
+                        "vm": vm.get("name"),
+                        "vm_id": vm.get("vm_id"),
+                        "match": "poweredOff",
+                        "reason": "The VM is powered off and include_powered_off is false.",
+                        "waived_violations": [_strip_ids(v) for v in vm_violations],
+                    }
+                )
                 continue
             repo_id = (vm.get("backup") or {}).get("backup_repository_id")
             if waiver is not None:
@@ -297,13 +356,19 @@ def evaluate_policy(evidence, policy, now):
         if waiver is not None:
             used_waivers.add(waiver_index)
             summary["datacenters_waived"] += 1
-            waivers.append({
-                "kind": WAIVER_DATACENTER, "datacenter": datacenter.get("name"), "datacenter_id": datacenter.get("datacenter_id"),
-                "vm": None, "vm_id": None, "match": waiver["datacenter"], "reason": waiver["reason"],
-                "vms": vms_here,
-                "waived_violations": [dict((k, v) for k, v in f.items() if k not in ("datacenter", "datacenter_id"))
-                                      for f in dc_violations + waived_here],
-            })
+            waivers.append(
+                {
+                    "kind": WAIVER_DATACENTER,
+                    "datacenter": datacenter.get("name"),
+                    "datacenter_id": datacenter.get("datacenter_id"),
+                    "vm": None,
+                    "vm_id": None,
+                    "match": waiver["datacenter"],
+                    "reason": waiver["reason"],
+                    "vms": vms_here,
+                    "waived_violations": [dict((k, v) for k, v in f.items() if k not in ("datacenter", "datacenter_id")) for f in dc_violations + waived_here],
+                }
+            )
         else:
             violations.extend(dc_violations)
         violations.extend(violations_here)
@@ -313,9 +378,14 @@ def evaluate_policy(evidence, policy, now):
     for repo_id in sorted(evaluated_repo_ids, key=sort_key_id):
         if repo_id not in known_repo_ids:
             names = sorted(str(vm.get("name")) for vm in evaluated_repo_ids[repo_id])
-            warnings.append(_finding(None, None, RULE_UNKNOWN_REPOSITORY,
-                                     "Backup repository %s (used by %s) is not listed by the API; its replication is unknown." % (
-                                         repo_id, ", ".join(names))))
+            warnings.append(
+                _finding(
+                    None,
+                    None,
+                    RULE_UNKNOWN_REPOSITORY,
+                    "Backup repository %s (used by %s) is not listed by the API; its replication is unknown." % (repo_id, ", ".join(names)),
+                )
+            )
     for repository in repositories:
         summary["repositories"] += 1
         status = repository.get("sync_status")
@@ -328,10 +398,13 @@ def evaluate_policy(evidence, policy, now):
         summary["repositories_out_of_sync"] += 1
         users = evaluated_repo_ids.get(repository.get("repository_id"), [])
         detail = "Backup repository %s (%s) %s sync status %r (last successful replication: %s)%s." % (
-            repository.get("repository_id"), repository.get("repository_name"),
-            "is replicated but its" if _is_replicated(repository) else "says it is not replicated, yet reports the", status,
+            repository.get("repository_id"),
+            repository.get("repository_name"),
+            "is replicated but its" if _is_replicated(repository) else "says it is not replicated, yet reports the",
+            status,
             repository.get("last_successful_replication_date") or "never",
-            "; used by %d VM(s)" % len(users) if users else "")
+            "; used by %d VM(s)" % len(users) if users else "",
+        )
         finding = _finding(None, None, RULE_REPLICATION_OUT_OF_SYNC, detail)
         if policy["replication_out_of_sync"] == "warn":
             warnings.append(finding)
@@ -340,33 +413,53 @@ def evaluate_policy(evidence, policy, now):
 
     for index, exclusion in enumerate(policy["exclusions"]):
         if index not in used_exclusions:
-            warnings.append(_finding(None, None, RULE_UNUSED_EXCLUSION,
-                                     "Exclusion pattern %r matched no VM." % exclusion["pattern"]))
+            warnings.append(_finding(None, None, RULE_UNUSED_EXCLUSION, "Exclusion pattern %r matched no VM." % exclusion["pattern"]))
     for index, waiver in enumerate(policy["datacenter_waivers"]):
         if index not in used_waivers:
-            warnings.append(_finding(None, None, RULE_UNUSED_DATACENTER_WAIVER,
-                                     "Datacenter waiver %r matched no datacenter (by name or id)." % waiver["datacenter"]))
+            warnings.append(
+                _finding(None, None, RULE_UNUSED_DATACENTER_WAIVER, "Datacenter waiver %r matched no datacenter (by name or id)." % waiver["datacenter"])
+            )
     if extra_states:
-        warnings.append(_finding(None, None, RULE_ACCEPTED_JOB_STATES, "accepted_job_states also accepts VM backup jobs in state %s, "
-                                 "besides %r (active); %d checked VM(s) passed in those states%s." % (
-                                     ", ".join("%r (%s)" % (s, job_state_meaning(s)) for s in extra_states), VM_JOB_ACTIVE_STATE,
-                                     len(vms_in_extra_states), ": " + ", ".join(sorted(vms_in_extra_states)) if vms_in_extra_states else "")))
+        warnings.append(
+            _finding(
+                None,
+                None,
+                RULE_ACCEPTED_JOB_STATES,
+                "accepted_job_states also accepts VM backup jobs in state %s, "
+                "besides %r (active); %d checked VM(s) passed in those states%s."
+                % (
+                    ", ".join("%r (%s)" % (s, job_state_meaning(s)) for s in extra_states),
+                    VM_JOB_ACTIVE_STATE,
+                    len(vms_in_extra_states),
+                    ": " + ", ".join(sorted(vms_in_extra_states)) if vms_in_extra_states else "",
+                ),
+            )
+        )
     if summary["datacenters"] == 0:
-        violations.append(_finding(None, None, RULE_NO_DATACENTER,
-                                   "The API lists no datacenter for the service; a Managed Bare Metal has at least one, "
-                                   "so the evidence cannot be complete."))
+        violations.append(
+            _finding(
+                None,
+                None,
+                RULE_NO_DATACENTER,
+                "The API lists no datacenter for the service; a Managed Bare Metal has at least one, so the evidence cannot be complete.",
+            )
+        )
     elif summary["vms"] == 0:
         if summary["datacenters_waived"] == summary["datacenters"]:
-            warnings.append(_finding(None, None, RULE_NO_VMS,
-                                     "The service lists no VM, and every datacenter is waived with a reason."))
+            warnings.append(_finding(None, None, RULE_NO_VMS, "The service lists no VM, and every datacenter is waived with a reason."))
         else:
-            violations.append(_finding(None, None, RULE_NO_VMS,
-                                       "The service lists no VM. An empty listing is not proof that there is nothing to "
-                                       "lose: if the service is really empty, waive its datacenter(s) in "
-                                       "datacenter_waivers with a reason."))
+            violations.append(
+                _finding(
+                    None,
+                    None,
+                    RULE_NO_VMS,
+                    "The service lists no VM. An empty listing is not proof that there is nothing to "
+                    "lose: if the service is really empty, waive its datacenter(s) in "
+                    "datacenter_waivers with a reason.",
+                )
+            )
     elif summary["vms_evaluated"] == 0:
-        warnings.append(_finding(None, None, RULE_NO_VM_EVALUATED,
-                                 "No VM was checked: all %d VM(s) are excluded or skipped." % summary["vms"]))
+        warnings.append(_finding(None, None, RULE_NO_VM_EVALUATED, "No VM was checked: all %d VM(s) are excluded or skipped." % summary["vms"]))
 
     summary["violations"] = len(violations)
     summary["warnings"] = len(warnings)

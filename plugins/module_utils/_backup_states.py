@@ -19,8 +19,22 @@ from __future__ import annotations
 
 # dedicatedCloud.backup.StateEnum (a VM's backup job), in the schema's order.
 VM_JOB_STATES = (
-    "deleting", "delivered", "disabled", "disabling", "enabling", "error", "migrating", "pending", "removed",
-    "stopping", "toCreate", "toDelete", "toDisable", "toEnable", "toStop", "unknown",
+    "deleting",
+    "delivered",
+    "disabled",
+    "disabling",
+    "enabling",
+    "error",
+    "migrating",
+    "pending",
+    "removed",
+    "stopping",
+    "toCreate",
+    "toDelete",
+    "toDisable",
+    "toEnable",
+    "toStop",
+    "unknown",
 )
 # The one value of a VM job that is active; the default of the policy option accepted_job_states.
 VM_JOB_ACTIVE_STATE = "delivered"

@@ -15,6 +15,7 @@ import datetime
 
 try:
     from zoneinfo import ZoneInfo
+
     HAS_ZONEINFO = True
 except ImportError:  # pragma: no cover - Python < 3.9
     ZoneInfo = None
@@ -22,7 +23,6 @@ except ImportError:  # pragma: no cover - Python < 3.9
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import UTC
-
 
 BILLING_MODES = ("warn", "refuse", "ignore")
 
@@ -45,12 +45,20 @@ def billing_window(now, timezone="UTC", from_day=25, mode="warn", action="reques
     is_open = local.day >= first_open
     days_left = last_day - local.day
     if is_open:
-        message = ("day %d of %d (%s): inside the billing window for the %s (from day %d); OVHcloud bills whole months, "
-                   "%d day(s) of this month are left" % (local.day, last_day, timezone, action, first_open, days_left))
+        message = "day %d of %d (%s): inside the billing window for the %s (from day %d); OVHcloud bills whole months, %d day(s) of this month are left" % (
+            local.day,
+            last_day,
+            timezone,
+            action,
+            first_open,
+            days_left,
+        )
     else:
-        message = ("day %d of %d (%s): before the billing window for the %s (from day %d); OVHcloud bills whole months "
-                   "with no pro-rata refund, so acting now gives up %d day(s) of this month already paid for"
-                   % (local.day, last_day, timezone, action, first_open, days_left))
+        message = (
+            "day %d of %d (%s): before the billing window for the %s (from day %d); OVHcloud bills whole months "
+            "with no pro-rata refund, so acting now gives up %d day(s) of this month already paid for"
+            % (local.day, last_day, timezone, action, first_open, days_left)
+        )
     return {
         "timezone": timezone,
         "day_of_month": local.day,
@@ -82,7 +90,10 @@ def check_billing_window(window, warn):
     if window["open"]:
         return
     if window["mode"] == "refuse":
-        raise TerminationError("billing_window", "Refused by billing_window=refuse: %s. Nothing was written; run again from day %d "
-                               "or set billing_window to warn or ignore." % (window["message"], window["from_day"]))
+        raise TerminationError(
+            "billing_window",
+            "Refused by billing_window=refuse: %s. Nothing was written; run again from day %d "
+            "or set billing_window to warn or ignore." % (window["message"], window["from_day"]),
+        )
     if window["mode"] == "warn":
         warn("Billing window: %s." % window["message"])

@@ -56,7 +56,6 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._transport import (
     with_attempts,
 )
 
-
 PAGINATION_MODE = "CachedObjectList-Pages"
 RETRY_BASE_SECONDS = 1.0
 RETRY_CAP_SECONDS = 30.0
@@ -82,19 +81,33 @@ class _Response:
 class OvhClient:
     """See docs/architecture.md for the interface."""
 
-    def __init__(self, endpoint=None, application_key=None, application_secret=None, consumer_key=None,
-                 client_id=None, client_secret=None, api_timeout=30, api_rate_limit=60, api_retry_max_wait=60,
-                 state_dir=None, sleep=time.sleep, clock=time.time, jitter=random.random, rate_limit_window=60.0,
-                 environ=None, config_paths=None):
+    def __init__(
+        self,
+        endpoint=None,
+        application_key=None,
+        application_secret=None,
+        consumer_key=None,
+        client_id=None,
+        client_secret=None,
+        api_timeout=30,
+        api_rate_limit=60,
+        api_retry_max_wait=60,
+        state_dir=None,
+        sleep=time.sleep,
+        clock=time.time,
+        jitter=random.random,
+        rate_limit_window=60.0,
+        environ=None,
+        config_paths=None,
+    ):
         if not HAS_OVH:
-            raise OvhApiError("The Python library ovh (python-ovh) is required: pip install ovh",
-                              error_code="MISSING_LIBRARY")
-        for name, value in (("api_timeout", api_timeout), ("api_rate_limit", api_rate_limit),
-                            ("api_retry_max_wait", api_retry_max_wait)):
+            raise OvhApiError("The Python library ovh (python-ovh) is required: pip install ovh", error_code="MISSING_LIBRARY")
+        for name, value in (("api_timeout", api_timeout), ("api_rate_limit", api_rate_limit), ("api_retry_max_wait", api_retry_max_wait)):
             if value is None or value < 0 or (name == "api_timeout" and value == 0):
                 raise config_error("%s must be %s, got %r" % (name, "positive" if name == "api_timeout" else "0 or more", value))
-        options = dict(application_key=application_key, application_secret=application_secret,
-                       consumer_key=consumer_key, client_id=client_id, client_secret=client_secret)
+        options = dict(
+            application_key=application_key, application_secret=application_secret, consumer_key=consumer_key, client_id=client_id, client_secret=client_secret
+        )
         endpoint, creds, self.credential_source = resolve_credentials(endpoint, options, environ, config_paths)
         name, self.base_url = resolve_endpoint(endpoint)
         self.endpoint = endpoint
@@ -110,8 +123,7 @@ class OvhClient:
         self._limiter = None
         if api_rate_limit:
             identity = creds.get("consumer_key") or creds.get("client_id")
-            self._limiter = RateLimiter(api_rate_limit, "%s|%s" % (self.base_url, identity), state_dir,
-                                        window=rate_limit_window, clock=clock, sleep=sleep)
+            self._limiter = RateLimiter(api_rate_limit, "%s|%s" % (self.base_url, identity), state_dir, window=rate_limit_window, clock=clock, sleep=sleep)
 
     # -- public interface ----------------------------------------------------------------------------
 
@@ -148,8 +160,7 @@ class OvhClient:
         """The API's clock in epoch seconds: local time plus the offset from GET /auth/time."""
         return time.time() + self._time_delta(refresh)
 
-    def list_objects(self, list_template, item_template, item_key, concurrency=4, expand=True, page_size=500,
-                     **path_params):
+    def list_objects(self, list_template, item_template, item_key, concurrency=4, expand=True, page_size=500, **path_params):
         """Whole objects of a list route, in the API's order.
 
         First one request with X-Pagination-Mode (the control panel's whole-object mode), paged until
@@ -165,13 +176,17 @@ class OvhClient:
         if ids is None:
             ids = self.get(list_template, **path_params)
         if not isinstance(ids, list):
-            raise OvhApiError("Expected a list from %s, got %s" % (list_template, type(ids).__name__),
-                              error_code="INVALID_RESPONSE", method="GET", path=_fill_path(list_template, path_params),
-                              route=list_template, query_id=self.last_query_id)
+            raise OvhApiError(
+                "Expected a list from %s, got %s" % (list_template, type(ids).__name__),
+                error_code="INVALID_RESPONSE",
+                method="GET",
+                path=_fill_path(list_template, path_params),
+                route=list_template,
+                query_id=self.last_query_id,
+            )
         return self._get_each(item_template, item_key, ids, path_params, concurrency)
 
-    def list_objects_checked(self, list_template, item_template, item_key, concurrency=4, expand=True, page_size=500,
-                             **path_params):
+    def list_objects_checked(self, list_template, item_template, item_key, concurrency=4, expand=True, page_size=500, **path_params):
         """list_objects(), checked for completeness: for callers that must not miss an object (the backup gate).
 
         Whole objects are trusted only when their ids are exactly the ids of the plain list (one more call per
@@ -180,26 +195,40 @@ class OvhClient:
         is read again one object at a time. A list whose ids repeat even then cannot be read (fail closed).
         """
         path = list_template.format(**path_params)
-        objects = self._objects_of(self.list_objects(list_template, item_template, item_key, concurrency=concurrency,
-                                                     expand=expand, page_size=page_size, **path_params), path, list_template)
+        objects = self._objects_of(
+            self.list_objects(list_template, item_template, item_key, concurrency=concurrency, expand=expand, page_size=page_size, **path_params),
+            path,
+            list_template,
+        )
         if expand:
             ids = self.get(list_template, **path_params)
             if not isinstance(ids, list) or not all(isinstance(i, (int, str)) and not isinstance(i, bool) for i in ids):
-                raise OvhApiError("The API returned something else than a list of ids for %s" % path,
-                                  error_code="INVALID_RESPONSE", method="GET", path=path, route=list_template,
-                                  query_id=self.last_query_id)
+                raise OvhApiError(
+                    "The API returned something else than a list of ids for %s" % path,
+                    error_code="INVALID_RESPONSE",
+                    method="GET",
+                    path=path,
+                    route=list_template,
+                    query_id=self.last_query_id,
+                )
             seen = [obj.get(item_key) for obj in objects]
             if _duplicate_ids(objects, item_key) or len(seen) != len(ids) or _id_set(seen) != _id_set(ids):
-                objects = self._objects_of(self.list_objects(list_template, item_template, item_key, concurrency=concurrency,
-                                                             expand=False, page_size=page_size, **path_params),
-                                           path, list_template)
+                objects = self._objects_of(
+                    self.list_objects(list_template, item_template, item_key, concurrency=concurrency, expand=False, page_size=page_size, **path_params),
+                    path,
+                    list_template,
+                )
         duplicates = _duplicate_ids(objects, item_key)
         if duplicates:
-            raise OvhApiError("The API listed %s %s more than once in %s, so the list cannot be trusted to be complete" % (
-                item_key, ", ".join(duplicates), path),
-                error_code="INVALID_RESPONSE", method="GET", path=path, route=list_template,
+            raise OvhApiError(
+                "The API listed %s %s more than once in %s, so the list cannot be trusted to be complete" % (item_key, ", ".join(duplicates), path),
+                error_code="INVALID_RESPONSE",
+                method="GET",
+                path=path,
+                route=list_template,
                 query_id=self.last_query_id,
-                hint="Run again later; if it persists, quote the query id to OVHcloud support")
+                hint="Run again later; if it persists, quote the query id to OVHcloud support",
+            )
         return objects
 
     # -- list helpers --------------------------------------------------------------------------------
@@ -214,8 +243,7 @@ class OvhClient:
         number = 1
         while True:
             # Pragma: no-cache asks for the objects as they are now, not a cached list (as the control panel does).
-            headers = {"X-Pagination-Mode": PAGINATION_MODE, "X-Pagination-Size": str(page_size),
-                       "X-Pagination-Number": str(number), "Pragma": "no-cache"}
+            headers = {"X-Pagination-Mode": PAGINATION_MODE, "X-Pagination-Size": str(page_size), "X-Pagination-Number": str(number), "Pragma": "no-cache"}
             try:
                 resp = self._request("GET", template, path_params, headers=headers)
             except OvhApiError as exc:
@@ -229,10 +257,15 @@ class OvhClient:
                 ids = page if isinstance(page, list) and all(isinstance(i, (int, str)) for i in page) else None
                 return None, ids  # ids: the API ignored the header and sent the plain list; reuse it
             if not is_objects or (not page and len(objects) < total):
-                raise OvhApiError("Page %d of %s ended the list at %d of %s objects; retry with list expansion "
-                                  "disabled (one GET per object)" % (number, template, len(objects), total),
-                                  error_code="INVALID_RESPONSE", method="GET", path=_fill_path(template, path_params),
-                                  route=template, query_id=resp.query_id)
+                raise OvhApiError(
+                    "Page %d of %s ended the list at %d of %s objects; retry with list expansion "
+                    "disabled (one GET per object)" % (number, template, len(objects), total),
+                    error_code="INVALID_RESPONSE",
+                    method="GET",
+                    path=_fill_path(template, path_params),
+                    route=template,
+                    query_id=resp.query_id,
+                )
             objects.extend(page)
             if len(objects) >= total:
                 return objects, None
@@ -260,9 +293,14 @@ class OvhClient:
 
     def _objects_of(self, objects, path, list_template):
         if not isinstance(objects, list) or not all(isinstance(obj, dict) for obj in objects):
-            raise OvhApiError("The API returned something else than a list of objects for %s" % path,
-                              error_code="INVALID_RESPONSE", method="GET", path=path, route=list_template,
-                              query_id=self.last_query_id)
+            raise OvhApiError(
+                "The API returned something else than a list of objects for %s" % path,
+                error_code="INVALID_RESPONSE",
+                method="GET",
+                path=path,
+                route=list_template,
+                query_id=self.last_query_id,
+            )
         return objects
 
     # -- the request pipeline ------------------------------------------------------------------------
@@ -290,9 +328,14 @@ class OvhClient:
                 continue
             except ovh.exceptions.APIError as exc:
                 # python-ovh raises these before sending: the OAuth2 token could not be obtained.
-                raise OvhApiError("OAuth2 authentication failed: %s" % exc, error_code="OAUTH2_FAILURE", method=method,
-                                  path=path, route=template,
-                                  hint="Check client_id, client_secret and that endpoint is the region of the service account") from None
+                raise OvhApiError(
+                    "OAuth2 authentication failed: %s" % exc,
+                    error_code="OAUTH2_FAILURE",
+                    method=method,
+                    path=path,
+                    route=template,
+                    hint="Check client_id, client_secret and that endpoint is the region of the service account",
+                ) from None
             ok, data = decode_body(response)
             if 200 <= response.status_code < 300 and (ok or method != "GET"):
                 # A write that succeeded is a success even if its body is not JSON (its content is not used).
@@ -315,7 +358,8 @@ class OvhClient:
                 if retry_after is not None and retry_after > self.retry_max_wait - waited:
                     error.hint = (sentence(error.hint) if error.hint else "") + (
                         " The API asked to retry after %.0f s (Retry-After), more than the %.0f s left of api_retry_max_wait: "
-                        "run again later or raise api_retry_max_wait" % (retry_after, max(0.0, self.retry_max_wait - waited)))
+                        "run again later or raise api_retry_max_wait" % (retry_after, max(0.0, self.retry_max_wait - waited))
+                    )
             raise with_attempts(error, attempts, waited)
 
     def _send(self, method, template, path, body, headers, need_auth):
@@ -341,8 +385,13 @@ class OvhClient:
             if refresh or self._ovh._time_delta is None:
                 server_time = self._request("GET", routes.AUTH_TIME, {}, need_auth=False).data
                 if not isinstance(server_time, (int, float)):
-                    raise OvhApiError("GET %s did not return a number" % routes.AUTH_TIME, error_code="INVALID_RESPONSE",
-                                      method="GET", path=routes.AUTH_TIME, route=routes.AUTH_TIME)
+                    raise OvhApiError(
+                        "GET %s did not return a number" % routes.AUTH_TIME,
+                        error_code="INVALID_RESPONSE",
+                        method="GET",
+                        path=routes.AUTH_TIME,
+                        route=routes.AUTH_TIME,
+                    )
                 self._ovh._time_delta = int(server_time) - int(time.time())
             return self._ovh._time_delta
 
@@ -384,6 +433,7 @@ def _int_header(headers, name):
 
 def _fill_path(template, path_params, query=None):
     """Replace {placeholders} with URL-quoted values; append the query string (booleans as true/false)."""
+
     def value(match):
         name = match.group(1)
         if name not in path_params or path_params[name] is None:

@@ -27,7 +27,6 @@ else:
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import config_error
 
-
 DEFAULT_ENDPOINT = "ovh-eu"
 OAUTH2_ENDPOINTS = ("ovh-eu", "ovh-ca", "ovh-us")
 # Known python-ovh endpoint names, used when python-ovh is absent (for error messages only).
@@ -63,8 +62,7 @@ def resolve_endpoint(endpoint):
     known = endpoint_names()
     if endpoint in known:
         return endpoint, (ovh.client.ENDPOINTS[endpoint] if HAS_OVH else None)
-    usage = ("endpoint must be one of %s, or the API base URL including /1.0 (https, or http only on "
-             "127.0.0.0/8, ::1 or localhost)" % ", ".join(known))
+    usage = "endpoint must be one of %s, or the API base URL including /1.0 (https, or http only on 127.0.0.0/8, ::1 or localhost)" % ", ".join(known)
     if "://" not in endpoint:
         raise config_error("Unknown endpoint %r: %s" % (endpoint, usage))
     parts = urlsplit(endpoint)
@@ -145,24 +143,28 @@ def _check_credentials(endpoint, creds, source):
     if ak_set and oauth_set:
         raise config_error(
             "Mixed credentials in %s: %s and %s are both set. Use either application_key/application_secret/"
-            "consumer_key or client_id/client_secret (OAuth2), not both" % (source, ", ".join(ak_set), ", ".join(oauth_set)))
+            "consumer_key or client_id/client_secret (OAuth2), not both" % (source, ", ".join(ak_set), ", ".join(oauth_set))
+        )
     if oauth_set:
         missing = [n for n in OAUTH2_FAMILY if n not in oauth_set]
         if missing:
-            raise config_error("Incomplete OAuth2 credentials in %s: %s is set but %s is missing"
-                               % (source, ", ".join(oauth_set), ", ".join(missing)))
+            raise config_error("Incomplete OAuth2 credentials in %s: %s is set but %s is missing" % (source, ", ".join(oauth_set), ", ".join(missing)))
         if endpoint not in OAUTH2_ENDPOINTS:
-            raise config_error("OAuth2 (client_id/client_secret) works only with the endpoints %s (python-ovh's "
-                               "fixed token URLs), not with %r: use application_key/application_secret/consumer_key"
-                               % (", ".join(OAUTH2_ENDPOINTS), endpoint))
+            raise config_error(
+                "OAuth2 (client_id/client_secret) works only with the endpoints %s (python-ovh's "
+                "fixed token URLs), not with %r: use application_key/application_secret/consumer_key" % (", ".join(OAUTH2_ENDPOINTS), endpoint)
+            )
         return
     if ak_set:
         missing = [n for n in AK_FAMILY if n not in ak_set]
         if missing:
-            raise config_error("Incomplete credentials in %s: %s is set but %s is missing (an application needs "
-                               "application_key and application_secret, and calls are signed with a consumer_key)"
-                               % (source, ", ".join(ak_set), ", ".join(missing)))
+            raise config_error(
+                "Incomplete credentials in %s: %s is set but %s is missing (an application needs "
+                "application_key and application_secret, and calls are signed with a consumer_key)" % (source, ", ".join(ak_set), ", ".join(missing))
+            )
         return
-    raise config_error("No OVHcloud API credentials: set application_key, application_secret and consumer_key "
-                       "(or client_id and client_secret), as module options, or else in the OVH_* environment "
-                       "or a python-ovh config file (/etc/ovh.conf, ~/.ovh.conf, ./ovh.conf)")
+    raise config_error(
+        "No OVHcloud API credentials: set application_key, application_secret and consumer_key "
+        "(or client_id and client_secret), as module options, or else in the OVH_* environment "
+        "or a python-ovh config file (/etc/ovh.conf, ~/.ovh.conf, ./ovh.conf)"
+    )

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._links import NAMED, ID_RE, confirmation_links
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._links import ID_RE, NAMED, confirmation_links
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import api_failure
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time
-
 
 TOKEN_VALIDITY_SECONDS = 72 * 3600
 """A termination link is valid 72 h after the first e-mail that carried it (docs/design.md section 4)."""
@@ -165,10 +164,14 @@ def given_token_evidence(token, emails, service_id, service_name, now):
             if link.token != token:
                 continue
             if link.foreign_to(service_id, service_name):
-                out.update(verdict="foreign", email_id=_email_id(email), date=_safe_time(email.get("date")),
-                           other_service=link.service_name if link.form == NAMED else link.service_id,
-                           reason="e-mail %s carries it in a link for another service (%s)" % (
-                               _email_id(email), link.service_name if link.form == NAMED else "service id %s" % link.service_id))
+                out.update(
+                    verdict="foreign",
+                    email_id=_email_id(email),
+                    date=_safe_time(email.get("date")),
+                    other_service=link.service_name if link.form == NAMED else link.service_id,
+                    reason="e-mail %s carries it in a link for another service (%s)"
+                    % (_email_id(email), link.service_name if link.form == NAMED else "service id %s" % link.service_id),
+                )
                 return out
             if link.names(service_id, service_name):
                 carriers.append(email)
@@ -182,17 +185,25 @@ def given_token_evidence(token, emails, service_id, service_name, now):
     first_date, first = min(zip(dates, carriers), key=lambda pair: (pair[0], _email_id(pair[1]) or -1))
     expires = first_date + TOKEN_VALIDITY_SECONDS
     out.update(email_id=_email_id(first), date=first_date, expires_at=expires)
-    newer = [mail for mail in termination_emails(emails, service_id, service_name)
-             if not mail.token_matches(token) and mail.date is not None and mail.date > first_date]
+    newer = [
+        mail
+        for mail in termination_emails(emails, service_id, service_name)
+        if not mail.token_matches(token) and mail.date is not None and mail.date > first_date
+    ]
     if newer:
-        out.update(verdict="stale", reason="termination e-mail %s of %s is newer than e-mail %s of %s that first carried it" % (
-            newer[0].email_id, format_time(newer[0].date), out["email_id"], format_time(first_date)))
+        out.update(
+            verdict="stale",
+            reason="termination e-mail %s of %s is newer than e-mail %s of %s that first carried it"
+            % (newer[0].email_id, format_time(newer[0].date), out["email_id"], format_time(first_date)),
+        )
     elif now >= expires:
-        out.update(verdict="stale", reason="e-mail %s of %s first carried it: it expired at %s" % (
-            out["email_id"], format_time(first_date), format_time(expires)))
+        out.update(
+            verdict="stale", reason="e-mail %s of %s first carried it: it expired at %s" % (out["email_id"], format_time(first_date), format_time(expires))
+        )
     else:
-        out.update(verdict="current", reason="e-mail %s of %s first carried it: valid until %s" % (
-            out["email_id"], format_time(first_date), format_time(expires)))
+        out.update(
+            verdict="current", reason="e-mail %s of %s first carried it: valid until %s" % (out["email_id"], format_time(first_date), format_time(expires))
+        )
     return out
 
 
@@ -205,8 +216,10 @@ def email_evidence_problem(scan_info, mails, service_id, lookback_hours=DEFAULT_
     matched then)."""
     problems = []
     if scan_info is not None and not scan_info.get("complete"):
-        problems.append("the e-mail scan stopped at email_scan_limit (%s of %s e-mails read, the oldest dated %s) before covering the "
-                        "last %s h" % (scan_info.get("read"), scan_info.get("listed"), scan_info.get("oldest_date"), lookback_hours))
+        problems.append(
+            "the e-mail scan stopped at email_scan_limit (%s of %s e-mails read, the oldest dated %s) before covering the "
+            "last %s h" % (scan_info.get("read"), scan_info.get("listed"), scan_info.get("oldest_date"), lookback_hours)
+        )
     undated = [str(mail.email_id) for mail in mails or [] if mail.date is None]
     if undated:
         problems.append("termination e-mail %s has a date that cannot be read" % ", ".join(undated))
@@ -253,7 +266,7 @@ class EmailScanner(object):
         emails = []
         oldest = None
         read = 0
-        for email_id in ids[:self.limit]:
+        for email_id in ids[: self.limit]:
             email = self._cache.get(email_id)
             if email is None:
                 try:
@@ -269,8 +282,7 @@ class EmailScanner(object):
                 oldest = date if oldest is None else min(oldest, date)
             emails.append(email)
         complete = read == len(ids) or (oldest is not None and oldest < now - self.lookback)
-        self._info = {"read": read, "limit": self.limit, "listed": len(ids), "complete": complete,
-                      "oldest_date": format_time(oldest)}
+        self._info = {"read": read, "limit": self.limit, "listed": len(ids), "complete": complete, "oldest_date": format_time(oldest)}
         self._emails = emails
         return emails
 

@@ -23,8 +23,9 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import scrub
 class OvhApiError(Exception):
     """Every failure of the client layer: HTTP errors, transport errors and configuration errors."""
 
-    def __init__(self, message, status=None, error_code=None, query_id=None, method=None, path=None, route=None,
-                 details=None, hint=None, outcome_unknown=False):
+    def __init__(
+        self, message, status=None, error_code=None, query_id=None, method=None, path=None, route=None, details=None, hint=None, outcome_unknown=False
+    ):
         self.message = message
         self.status = status
         self.error_code = error_code
@@ -94,6 +95,7 @@ class WriteResult:
 # Error translation
 # --------------------------------------------------------------------------------------------------------
 
+
 def query_id_of(response):
     return response.headers.get("X-Ovh-QueryID") if response is not None else None
 
@@ -131,16 +133,22 @@ def _translate(response, method, path, route, secrets):
     if not ok:
         ctype = response.headers.get("Content-Type", "unknown type")
         hint = _status_hint(status, method, route)
-        return OvhApiError("The API answered with a non-JSON body (%s): %s" % (ctype, _short_text(response, secrets) or "empty"),
-                           status=status, error_code="INVALID_RESPONSE", query_id=qid, method=method, path=path,
-                           route=route, hint=hint)
+        return OvhApiError(
+            "The API answered with a non-JSON body (%s): %s" % (ctype, _short_text(response, secrets) or "empty"),
+            status=status,
+            error_code="INVALID_RESPONSE",
+            query_id=qid,
+            method=method,
+            path=path,
+            route=route,
+            hint=hint,
+        )
     body = body if isinstance(body, dict) else {"message": str(body)}
     error_code = body.get("errorCode") or body.get("class")
     message = body.get("message") or "HTTP %s" % status
     details = body.get("details") if isinstance(body.get("details"), dict) else {}
     hint = _error_hint(status, body.get("errorCode"), body.get("class"), details, method, route)
-    return OvhApiError(message, status=status, error_code=error_code, query_id=qid, method=method, path=path,
-                       route=route, details=details, hint=hint)
+    return OvhApiError(message, status=status, error_code=error_code, query_id=qid, method=method, path=path, route=route, details=details, hint=hint)
 
 
 IAM_KEY = "unauthorizedActionsByIAM"
@@ -163,18 +171,22 @@ def _error_hint(status, code, klass, details, method, route):
         by_authentication = _actions(details.get(AUTHENTICATION_KEY))
         parts = []
         if actions:
-            parts.append("An IAM policy of the account refuses the action %s: grant the IAM action %s to this identity in a policy" % (
-                actions, actions))
+            parts.append("An IAM policy of the account refuses the action %s: grant the IAM action %s to this identity in a policy" % (actions, actions))
         if by_authentication:
-            parts.append("The authentication of this identity does not allow the action %s (%s): grant it to this identity in an "
-                         "IAM policy, and check that the consumer key has the access rule %s (for OAuth2, the service "
-                         "account's rights)" % (by_authentication, AUTHENTICATION_KEY, rule))
+            parts.append(
+                "The authentication of this identity does not allow the action %s (%s): grant it to this identity in an "
+                "IAM policy, and check that the consumer key has the access rule %s (for OAuth2, the service "
+                "account's rights)" % (by_authentication, AUTHENTICATION_KEY, rule)
+            )
         if parts:
             return "; ".join(parts)
         likely = iam_action(method, route)
         if likely:
-            return ("An IAM policy of the account refuses this call (%s), probably the IAM action %s: grant the IAM action %s to this "
-                    "identity in a policy" % (rule, likely, likely))
+            return "An IAM policy of the account refuses this call (%s), probably the IAM action %s: grant the IAM action %s to this identity in a policy" % (
+                rule,
+                likely,
+                likely,
+            )
         return "An IAM policy of the account refuses this call (%s); grant the matching IAM action to this identity" % rule
     if code == "INVALID_CREDENTIAL":
         return "The consumer key is not valid or not validated (expired, revoked, or its validation URL was never visited): create and validate a new one"
@@ -185,11 +197,15 @@ def _error_hint(status, code, klass, details, method, route):
     if code == "INVALID_SIGNATURE":
         return "The signature does not match: the application_secret and consumer_key pair is wrong for this application_key"
     if code == "FORBIDDEN":
-        return ("The API forbids this call for this account or key (not a missing access rule): check that the service belongs to "
-                "the account of the consumer key and that the account may do this, in the control panel")
+        return (
+            "The API forbids this call for this account or key (not a missing access rule): check that the service belongs to "
+            "the account of the consumer key and that the account may do this, in the control panel"
+        )
     if code == "QUERY_TIME_OUT":
-        return ("The API refused the request timestamp even after re-reading its clock (GET /auth/time): check the controller's "
-                "clock and that nothing between the controller and the API delays requests")
+        return (
+            "The API refused the request timestamp even after re-reading its clock (GET /auth/time): check the controller's "
+            "clock and that nothing between the controller and the API delays requests"
+        )
     return _status_hint(status, method, route)
 
 
@@ -208,7 +224,7 @@ def _status_hint(status, method, route):
     if status == 460:
         return "The service is expired (suspended for non-renewal): renew it or check its state in the control panel"
     if status == 429:
-        return ("The API rate limit was hit: lower api_rate_limit" + ("; this write was not retried: re-read state before retrying" if write else ""))
+        return "The API rate limit was hit: lower api_rate_limit" + ("; this write was not retried: re-read state before retrying" if write else "")
     if status is not None and status >= 500:
         return "The API had a server error" + ("; the write may or may not have been applied: re-read state before retrying" if write else "")
     return None

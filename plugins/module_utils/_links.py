@@ -29,11 +29,9 @@ is recognised in either reading. Nothing is ever stripped silently.
 from __future__ import annotations
 
 import re
-
 from urllib.parse import unquote
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import TOKEN_CHARACTERS, valid_token_shape
-
 
 # A run of characters that may belong to one link: anything but spaces, quotes and angle brackets.
 _RUN_RE = re.compile(r"""[^\s"'<>]+""")
@@ -152,7 +150,7 @@ def _links_in_run(run, delimited, depth, out):
 
 def _links_in_text(text, end_delimited, depth, out):
     for match in _RUN_RE.finditer(text):
-        after = text[match.end():match.end() + 1]
+        after = text[match.end() : match.end() + 1]
         delimited = after in _DELIMITERS if after else end_delimited
         _links_in_run(match.group(0), delimited, depth, out)
 
@@ -169,8 +167,9 @@ def confirmation_links(body):
     for link, is_delimited in found:
         if not is_delimited and link not in delimited:
             # An undelimited reading is dropped when the same e-mail carries another reading of it delimited.
-            siblings = [other for other in delimited if other[:3] == link[:3] and
-                        (other.token.rstrip(".") == link.token.rstrip(".")) and other.token != link.token]
+            siblings = [
+                other for other in delimited if other[:3] == link[:3] and (other.token.rstrip(".") == link.token.rstrip(".")) and other.token != link.token
+            ]
             if siblings:
                 continue
         if link not in links:

@@ -16,19 +16,29 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import BILLING_MODES
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import HAS_OVH, OVH_IMPORT_ERROR, OvhClient, empty_api_calls
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import DEFAULT_LOOKBACK_HOURS, DEFAULT_SCAN_LIMIT
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import DEFAULT_STATE_DIR
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import BILLING_MODES
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import DEFAULT_LOOKBACK_HOURS, DEFAULT_SCAN_LIMIT
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._records import records_for_client
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._runtime import Runtime
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import Settings, info_result, list_services
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 
 # The options below map 1:1 to OvhClient arguments.
-CLIENT_OPTIONS = ("endpoint", "application_key", "application_secret", "consumer_key", "client_id", "client_secret",
-                  "api_timeout", "api_rate_limit", "api_retry_max_wait", "state_dir")
+CLIENT_OPTIONS = (
+    "endpoint",
+    "application_key",
+    "application_secret",
+    "consumer_key",
+    "client_id",
+    "client_secret",
+    "api_timeout",
+    "api_rate_limit",
+    "api_retry_max_wait",
+    "state_dir",
+)
 
 
 def mbm_argument_spec():
@@ -79,8 +89,7 @@ class MbmModule:
     def client(self):
         if self._client is None:
             if not HAS_OVH:
-                self.module.fail_json(msg=missing_required_lib("ovh"), exception=OVH_IMPORT_ERROR,
-                                      api_calls=empty_api_calls())
+                self.module.fail_json(msg=missing_required_lib("ovh"), exception=OVH_IMPORT_ERROR, api_calls=empty_api_calls())
             try:
                 self._client = OvhClient(**client_kwargs(self.module.params))
             except OvhApiError as exc:
@@ -111,6 +120,7 @@ class MbmModule:
 
 
 # Glue for the termination modules (they stay thin)
+
 
 def termination_argument_spec(service_name_required=True):
     """Options shared by the termination modules (docs/design.md section 7), beyond the client's.
@@ -144,8 +154,14 @@ def wait_argument_spec():
 
 def _domain_failure(err, client):
     """The ``failure`` dict of a TerminationError that has no API error behind it."""
-    return {"status": None, "error_code": err.kind.upper(), "message": err.msg,
-            "query_id": getattr(client, "last_query_id", None) if client is not None else None, "method": None, "path": None}
+    return {
+        "status": None,
+        "error_code": err.kind.upper(),
+        "message": err.msg,
+        "query_id": getattr(client, "last_query_id", None) if client is not None else None,
+        "method": None,
+        "path": None,
+    }
 
 
 def run_operation(mbm, operation, **kwargs):
@@ -155,8 +171,7 @@ def run_operation(mbm, operation, **kwargs):
     try:
         settings = Settings.from_params(mbm.params)
         client = mbm.client
-        runtime = Runtime(client, settings, records=records_for_client(client, mbm.params.get("state_dir")), check_mode=mbm.check_mode,
-                          warn=mbm.module.warn)
+        runtime = Runtime(client, settings, records=records_for_client(client, mbm.params.get("state_dir")), check_mode=mbm.check_mode, warn=mbm.module.warn)
         result = operation(runtime, **kwargs)
     except TerminationError as err:
         result = dict(err.result)

@@ -34,15 +34,27 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import refresh
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import duration, format_time
 
-
 TERMINATION_REASONS = (
-    "FEATURES_DONT_SUIT_ME", "LACK_OF_PERFORMANCES", "MIGRATED_TO_ANOTHER_OVH_PRODUCT", "MIGRATED_TO_COMPETITOR",
-    "NOT_ENOUGH_RECOGNITION", "NOT_NEEDED_ANYMORE", "NOT_RELIABLE", "NO_ANSWER", "OTHER",
-    "PRODUCT_DIMENSION_DONT_SUIT_ME", "PRODUCT_TOOLS_DONT_SUIT_ME", "TOO_EXPENSIVE", "TOO_HARD_TO_USE",
+    "FEATURES_DONT_SUIT_ME",
+    "LACK_OF_PERFORMANCES",
+    "MIGRATED_TO_ANOTHER_OVH_PRODUCT",
+    "MIGRATED_TO_COMPETITOR",
+    "NOT_ENOUGH_RECOGNITION",
+    "NOT_NEEDED_ANYMORE",
+    "NOT_RELIABLE",
+    "NO_ANSWER",
+    "OTHER",
+    "PRODUCT_DIMENSION_DONT_SUIT_ME",
+    "PRODUCT_TOOLS_DONT_SUIT_ME",
+    "TOO_EXPENSIVE",
+    "TOO_HARD_TO_USE",
     "UNSATIFIED_BY_CUSTOMER_SUPPORT",
 )
 FUTURE_USES = (
-    "NOT_REPLACING_SERVICE", "OTHER", "SUBSCRIBE_AN_OTHER_SERVICE", "SUBSCRIBE_OTHER_KIND_OF_SERVICE_WITH_COMPETITOR",
+    "NOT_REPLACING_SERVICE",
+    "OTHER",
+    "SUBSCRIBE_AN_OTHER_SERVICE",
+    "SUBSCRIBE_OTHER_KIND_OF_SERVICE_WITH_COMPETITOR",
     "SUBSCRIBE_SIMILAR_SERVICE_WITH_COMPETITOR",
 )
 
@@ -51,8 +63,7 @@ FUTURE_USES = (
 _CREDENTIAL_ERRORS = frozenset(["NOT_GRANTED_CALL", "NOT_CREDENTIAL", "INVALID_KEY", "INVALID_CREDENTIAL", "Client::Forbidden"])
 
 
-def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_request=False, wait_for_email=False,
-                         wait_timeout=2400, wait_delay=30):
+def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_request=False, wait_for_email=False, wait_timeout=2400, wait_delay=30):
     """Ask OVHcloud to terminate ``service_name`` when needed (module ``mbm_termination_request``)."""
     client = runtime.client
     settings = runtime.settings
@@ -65,9 +76,12 @@ def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_r
     check_mbm(state, settings, before, action, allow_non_mbm)
 
     if before in ("terminated", "terminating", "termination_scheduled"):
-        why = {"terminated": "it is already terminated", "terminating": "its removal is already running",
-               "termination_scheduled": "OVHcloud already deletes it at its expiration (%s); no early termination is needed"
-                                        % format_time(state.decision.get("deletion_date"))}[before]
+        why = {
+            "terminated": "it is already terminated",
+            "terminating": "its removal is already running",
+            "termination_scheduled": "OVHcloud already deletes it at its expiration (%s); no early termination is needed"
+            % format_time(state.decision.get("deletion_date")),
+        }[before]
         return op_result(state, settings, before, before, False, "No request sent for %s: %s. %s" % (service_name, why, state.decision["reason"]), action)
 
     hand = state.recipient.get("visible") is not True  # the e-mail cannot be read with this key: no wait for it
@@ -75,67 +89,132 @@ def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_r
         if wait_for_email and not runtime.check_mode and not hand:
             state, arrived = await_email(runtime, state, scanner, None, wait_timeout, wait_delay)
             if not arrived and state.status == "request_pending":
-                raise op_failure("email_timeout", "A request for %s is pending (%s) and no termination e-mail arrived within wait_timeout "
-                                 "(%d s). Nothing was sent; run again later." % (service_name, state.decision["reason"], wait_timeout),
-                                 state, settings, before, action)
+                raise op_failure(
+                    "email_timeout",
+                    "A request for %s is pending (%s) and no termination e-mail arrived within wait_timeout "
+                    "(%d s). Nothing was sent; run again later." % (service_name, state.decision["reason"], wait_timeout),
+                    state,
+                    settings,
+                    before,
+                    action,
+                )
         if state.awaiting_token:
             runtime.warn(hand_token_warning(service_name, state.recipient, state.decision))
         if state.status != "request_pending":
-            return op_result(state, settings, before, state.status, False, "No request sent for %s: the e-mail of the pending request "
-                             "arrived. %s" % (service_name, state.decision["reason"]), action)
-        return op_result(state, settings, before, state.status, False,
-                         "No request sent for %s: a request is already pending and must not be sent twice%s. %s"
-                         % (service_name, " (set force_new_request to replace it)" if state.decision.get("pending_source") == "pending_actions"
-                            else " within the e-mail wait", state.decision["reason"]), action)
+            return op_result(
+                state,
+                settings,
+                before,
+                state.status,
+                False,
+                "No request sent for %s: the e-mail of the pending request arrived. %s" % (service_name, state.decision["reason"]),
+                action,
+            )
+        return op_result(
+            state,
+            settings,
+            before,
+            state.status,
+            False,
+            "No request sent for %s: a request is already pending and must not be sent twice%s. %s"
+            % (
+                service_name,
+                " (set force_new_request to replace it)" if state.decision.get("pending_source") == "pending_actions" else " within the e-mail wait",
+                state.decision["reason"],
+            ),
+            action,
+        )
 
     if before == "termination_requested" and not force_new_request:
         if state.awaiting_token:
             runtime.warn(hand_token_warning(service_name, state.recipient, state.decision))
-        return op_result(state, settings, before, before, False,
-                         "No request sent for %s: a termination link is still valid until %s (%s). Set force_new_request "
-                         "to replace it." % (service_name, format_time(state.decision["token_expires_at"]),
-                                             "e-mail %s" % state.decision["email_id"] if state.decision["email_id"] is not None
-                                             else "its token is given by hand"), action)
+        return op_result(
+            state,
+            settings,
+            before,
+            before,
+            False,
+            "No request sent for %s: a termination link is still valid until %s (%s). Set force_new_request "
+            "to replace it."
+            % (
+                service_name,
+                format_time(state.decision["token_expires_at"]),
+                "e-mail %s" % state.decision["email_id"] if state.decision["email_id"] is not None else "its token is given by hand",
+            ),
+            action,
+        )
 
     if state.request_overdue and not force_new_request:
         request = (state.record or {}).get("request") or {}
-        raise op_failure("outcome_unknown", "The outcome of the terminate sent for %s at %s (query id %s, outcome %s) is unknown: no termination "
-                         "e-mail arrived within %s. Nothing was sent again. Check the account's e-mails and OVHcloud's control panel, "
-                         "then set force_new_request to send a new request."
-                         % (service_name, request.get("sent_at"), request.get("query_id"), request.get("outcome"), duration(settings.email_wait)),
-                         state, settings, before, action)
+        raise op_failure(
+            "outcome_unknown",
+            "The outcome of the terminate sent for %s at %s (query id %s, outcome %s) is unknown: no termination "
+            "e-mail arrived within %s. Nothing was sent again. Check the account's e-mails and OVHcloud's control panel, "
+            "then set force_new_request to send a new request."
+            % (service_name, request.get("sent_at"), request.get("query_id"), request.get("outcome"), duration(settings.email_wait)),
+            state,
+            settings,
+            before,
+            action,
+        )
 
     apply_window(runtime, state, before, action)
     after = "termination_requested" if wait_for_email or hand else "request_pending"
     if runtime.check_mode:
-        return op_result(state, settings, before, after, True,
-                         "Would request the termination of %s (status %s). Check mode: nothing was sent." % (service_name, before), action)
+        return op_result(
+            state,
+            settings,
+            before,
+            after,
+            True,
+            "Would request the termination of %s (status %s). Check mode: nothing was sent." % (service_name, before),
+            action,
+        )
 
     newest_before = scanner.newest_id
     entry, err = send_write(runtime, "POST", routes.TERMINATE, service_name, section="request", service_id=state.service_id)
     writes = [entry]
     query_id = entry["query_id"]
     if entry["outcome"] == "refused":
-        raise op_failure("api", "OVHcloud refused the termination request for %s: %s" % (service_name, err), state, settings, before, action,
-                         error=err, writes=writes)
+        raise op_failure(
+            "api", "OVHcloud refused the termination request for %s: %s" % (service_name, err), state, settings, before, action, error=err, writes=writes
+        )
     supersede_unsettled_confirm(runtime, service_name, settings, state)
     if err is not None:
-        runtime.warn("The outcome of the terminate for %s is unknown (%s); the request is recorded as pending and will not be sent again "
-                     "within the e-mail wait." % (service_name, err))
+        runtime.warn(
+            "The outcome of the terminate for %s is unknown (%s); the request is recorded as pending and will not be sent again "
+            "within the e-mail wait." % (service_name, err)
+        )
 
     if wait_for_email and not hand:
         state, arrived = await_email(runtime, state, scanner, newest_before, wait_timeout, wait_delay)
         if not arrived:
-            raise op_failure("email_timeout", "The termination of %s was requested (query id %s) but no termination e-mail for service id %s "
-                             "arrived within wait_timeout (%d s). The request is recorded; run again later (it will not be sent twice)."
-                             % (service_name, query_id, state.service_id, wait_timeout), state, settings, before, action,
-                             writes=writes, changed=True)
+            raise op_failure(
+                "email_timeout",
+                "The termination of %s was requested (query id %s) but no termination e-mail for service id %s "
+                "arrived within wait_timeout (%d s). The request is recorded; run again later (it will not be sent twice)."
+                % (service_name, query_id, state.service_id, wait_timeout),
+                state,
+                settings,
+                before,
+                action,
+                writes=writes,
+                changed=True,
+            )
     else:
         refresh_decision(client, state, settings, scanner=scanner, records=runtime.records)
     if hand:
         runtime.warn(hand_token_warning(service_name, state.recipient, state.decision))
-    return op_result(state, settings, before, state.status, True,
-                     "Requested the termination of %s (query id %s): %s" % (service_name, query_id, state.decision["reason"]), action, writes)
+    return op_result(
+        state,
+        settings,
+        before,
+        state.status,
+        True,
+        "Requested the termination of %s (query id %s): %s" % (service_name, query_id, state.decision["reason"]),
+        action,
+        writes,
+    )
 
 
 def _is_token_refusal(err):
@@ -152,24 +231,39 @@ def _check_given_token(state, token):
     counted from the first e-mail that carried it). Returns the evidence (verdict ``current`` or ``unseen``):
     OVHcloud judges every token the history does not disprove."""
     if not valid_token_shape(token):
-        raise TerminationError("token", "The token given does not have the shape of a termination token (8 to 512 URL-safe characters, "
-                               "no spaces). Nothing was sent.")
+        raise TerminationError(
+            "token", "The token given does not have the shape of a termination token (8 to 512 URL-safe characters, no spaces). Nothing was sent."
+        )
     evidence = given_token_evidence(token, state.history, state.service_id, state.service_name, state.now)
     if evidence["verdict"] == "foreign":
-        raise TerminationError("token", "The token given belongs to another service: %s, not %s. Nothing was sent: a token is never sent "
-                               "to a service it was not issued for." % (evidence["reason"], state.service_name))
+        raise TerminationError(
+            "token",
+            "The token given belongs to another service: %s, not %s. Nothing was sent: a token is never sent "
+            "to a service it was not issued for." % (evidence["reason"], state.service_name),
+        )
     if evidence["verdict"] == "stale":
         expired = evidence["expires_at"] is not None and evidence["expires_at"] <= state.now
         if expired:
-            raise TerminationError("token_expired", "The token given is expired: %s. Request a new termination with "
-                                   "ovhcloud.mbm.mbm_termination_request. Nothing was sent." % evidence["reason"])
-        raise TerminationError("token", "The token given was replaced: %s; only the newest link is valid. Nothing was sent."
-                               % evidence["reason"])
+            raise TerminationError(
+                "token_expired",
+                "The token given is expired: %s. Request a new termination with ovhcloud.mbm.mbm_termination_request. Nothing was sent." % evidence["reason"],
+            )
+        raise TerminationError("token", "The token given was replaced: %s; only the newest link is valid. Nothing was sent." % evidence["reason"])
     return evidence
 
 
-def _confirm_termination(runtime, service_name, token=None, reason=None, future_use=None, commentary=None, wait_for_email=False,
-                         wait_timeout=2400, wait_delay=30, allow_non_mbm=False):
+def _confirm_termination(
+    runtime,
+    service_name,
+    token=None,
+    reason=None,
+    future_use=None,
+    commentary=None,
+    wait_for_email=False,
+    wait_timeout=2400,
+    wait_delay=30,
+    allow_non_mbm=False,
+):
     """Confirm the termination of ``service_name`` (module ``mbm_termination_confirm``): the point of no return."""
     client = runtime.client
     settings = runtime.settings
@@ -186,12 +280,26 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
         return op_result(state, settings, before, before, False, "Nothing to confirm for %s: %s" % (service_name, state.decision["reason"]), action)
     check_mbm(state, settings, before, action, allow_non_mbm)  # the point of no return is refused as the request is
     if before == "termination_scheduled":
-        return op_result(state, settings, before, before, False,
-                         "Nothing to confirm for %s: %s No early termination is needed." % (service_name, state.decision["reason"]), action)
+        return op_result(
+            state,
+            settings,
+            before,
+            before,
+            False,
+            "Nothing to confirm for %s: %s No early termination is needed." % (service_name, state.decision["reason"]),
+            action,
+        )
     if before == "token_expired" and not given:  # a token given by hand is judged below: OVHcloud decides unless the history disproves it
-        raise op_failure("token_expired", "The termination link of %s expired at %s (e-mail %s): a new request is needed "
-                         "(ovhcloud.mbm.mbm_termination_request). Nothing was sent."
-                         % (service_name, format_time(state.decision["token_expires_at"]), state.decision["email_id"]), state, settings, before, action)
+        raise op_failure(
+            "token_expired",
+            "The termination link of %s expired at %s (e-mail %s): a new request is needed "
+            "(ovhcloud.mbm.mbm_termination_request). Nothing was sent."
+            % (service_name, format_time(state.decision["token_expires_at"]), state.decision["email_id"]),
+            state,
+            settings,
+            before,
+            action,
+        )
 
     if not given and state.awaiting_token:
         why = hand_token_warning(service_name, state.recipient, state.decision)
@@ -199,19 +307,39 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
     if before == "request_pending" and not given:
         if runtime.check_mode:
             apply_window(runtime, state, before, action)
-            return op_result(state, settings, before, "terminating", True,
-                             "A request for %s is pending; once its e-mail arrives this would confirm the termination (all data is deleted "
-                             "at confirmation). Check mode: nothing was sent, nothing was waited for." % service_name, action)
+            return op_result(
+                state,
+                settings,
+                before,
+                "terminating",
+                True,
+                "A request for %s is pending; once its e-mail arrives this would confirm the termination (all data is deleted "
+                "at confirmation). Check mode: nothing was sent, nothing was waited for." % service_name,
+                action,
+            )
         if not wait_for_email:
-            raise op_failure("no_email", "A termination request for %s is pending but its e-mail has not arrived yet (%s). Run again later or set "
-                             "wait_for_email. Nothing was sent." % (service_name, state.decision["reason"]), state, settings, before, action)
+            raise op_failure(
+                "no_email",
+                "A termination request for %s is pending but its e-mail has not arrived yet (%s). Run again later or set "
+                "wait_for_email. Nothing was sent." % (service_name, state.decision["reason"]),
+                state,
+                settings,
+                before,
+                action,
+            )
         state, arrived = await_email(runtime, state, scanner, None, wait_timeout, wait_delay)
         if state.status in ("terminating", "terminated"):
-            return op_result(state, settings, before, state.status, False, "Nothing to confirm for %s: %s" % (service_name, state.decision["reason"]),
-                             action)
+            return op_result(state, settings, before, state.status, False, "Nothing to confirm for %s: %s" % (service_name, state.decision["reason"]), action)
         if not arrived:
-            raise op_failure("email_timeout", "No termination e-mail for %s (service id %s) arrived within wait_timeout (%d s). Nothing was sent."
-                             % (service_name, state.service_id, wait_timeout), state, settings, before, action)
+            raise op_failure(
+                "email_timeout",
+                "No termination e-mail for %s (service id %s) arrived within wait_timeout (%d s). Nothing was sent."
+                % (service_name, state.service_id, wait_timeout),
+                state,
+                settings,
+                before,
+                action,
+            )
 
     # A token given by hand needs no e-mail and no record of a request (another mailbox, another controller, an unknown
     # link form): it is sent unless the history proves it foreign or stale (_check_given_token).
@@ -219,15 +347,31 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
         overdue = ""
         if state.request_overdue:
             request = (state.record or {}).get("request") or {}
-            overdue = (" A terminate was sent at %s (query id %s) but no e-mail arrived: its outcome is unknown."
-                       % (request.get("sent_at"), request.get("query_id")))
+            overdue = " A terminate was sent at %s (query id %s) but no e-mail arrived: its outcome is unknown." % (
+                request.get("sent_at"),
+                request.get("query_id"),
+            )
         if runtime.check_mode:
-            return op_result(state, settings, before, "terminating", True,
-                             "No termination request exists for %s yet.%s After ovhcloud.mbm.mbm_termination_request and its e-mail, this "
-                             "would confirm the termination. Check mode: nothing was sent." % (service_name, overdue), action)
-        raise op_failure("no_request", "No termination e-mail for %s (service id %s) in the last %s h and no pending request: a request is "
-                         "needed first (ovhcloud.mbm.mbm_termination_request).%s Nothing was sent."
-                         % (service_name, state.service_id, settings.email_lookback_hours, overdue), state, settings, before, action)
+            return op_result(
+                state,
+                settings,
+                before,
+                "terminating",
+                True,
+                "No termination request exists for %s yet.%s After ovhcloud.mbm.mbm_termination_request and its e-mail, this "
+                "would confirm the termination. Check mode: nothing was sent." % (service_name, overdue),
+                action,
+            )
+        raise op_failure(
+            "no_request",
+            "No termination e-mail for %s (service id %s) in the last %s h and no pending request: a request is "
+            "needed first (ovhcloud.mbm.mbm_termination_request).%s Nothing was sent."
+            % (service_name, state.service_id, settings.email_lookback_hours, overdue),
+            state,
+            settings,
+            before,
+            action,
+        )
 
     email = state.email
     email_id = email.email_id if email is not None else None
@@ -247,14 +391,23 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
                 why.append(state.decision["email_problem"])
             if email is not None and not email.token_matches(token):
                 why.append("it differs from the link of termination e-mail %s, the newest seen" % email.email_id)
-            runtime.warn("The token given for %s could not be checked against a termination e-mail (%s); it is sent and OVHcloud judges it."
-                         % (service_name, "; ".join(why)))
+            runtime.warn(
+                "The token given for %s could not be checked against a termination e-mail (%s); it is sent and OVHcloud judges it."
+                % (service_name, "; ".join(why))
+            )
     else:
         secret = email._token if email is not None else None  # pylint: disable=protected-access
         if secret is None:
-            raise op_failure("token", "Termination e-mail %s holds two different confirmation links for service id %s: no token is picked from "
-                             "it. Give the right one with the token option, or request a new termination (force_new_request). Nothing was sent."
-                             % (state.decision.get("email_id"), state.service_id), state, settings, before, action)
+            raise op_failure(
+                "token",
+                "Termination e-mail %s holds two different confirmation links for service id %s: no token is picked from "
+                "it. Give the right one with the token option, or request a new termination (force_new_request). Nothing was sent."
+                % (state.decision.get("email_id"), state.service_id),
+                state,
+                settings,
+                before,
+                action,
+            )
         source = "the link of e-mail %s (valid until %s)" % (email.email_id, format_time(email.token_expires))
 
     try:
@@ -265,9 +418,15 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
 
     apply_window(runtime, state, before, action)
     if runtime.check_mode:
-        return op_result(state, settings, before, "terminating", True,
-                         "Would confirm the termination of %s with %s; all data is deleted at confirmation. Check mode: nothing was sent."
-                         % (service_name, source), action)
+        return op_result(
+            state,
+            settings,
+            before,
+            "terminating",
+            True,
+            "Would confirm the termination of %s with %s; all data is deleted at confirmation. Check mode: nothing was sent." % (service_name, source),
+            action,
+        )
 
     body = {"token": secret}
     if reason:
@@ -276,42 +435,95 @@ def _confirm_termination(runtime, service_name, token=None, reason=None, future_
         body["futureUse"] = future_use
     if commentary:
         body["commentary"] = commentary
-    entry, err = send_write(runtime, "POST", routes.CONFIRM, service_name, section="confirm", service_id=state.service_id, secret=secret,
-                            body=body, retry=retry_of is not None, email_id=email_id, token_sha256=token_fingerprint(secret), retry_of=retry_of,
-                            superseded=False)
+    entry, err = send_write(
+        runtime,
+        "POST",
+        routes.CONFIRM,
+        service_name,
+        section="confirm",
+        service_id=state.service_id,
+        secret=secret,
+        body=body,
+        retry=retry_of is not None,
+        email_id=email_id,
+        token_sha256=token_fingerprint(secret),
+        retry_of=retry_of,
+        superseded=False,
+    )
     writes = [entry]
     query_id = entry["query_id"]
     if entry["outcome"] == "refused":
         if given and _is_token_refusal(err):
-            raise op_failure("token", "OVHcloud refused the token given for %s: %s. It is wrong, already used, expired or not this "
-                             "service's; nothing was confirmed and it is not tried again in this run. Check the token (the newest "
-                             "termination e-mail of %s), or request a new termination (ovhcloud.mbm.mbm_termination_request)."
-                             % (service_name, err, service_name), state, settings, before, action, error=err, writes=writes)
+            raise op_failure(
+                "token",
+                "OVHcloud refused the token given for %s: %s. It is wrong, already used, expired or not this "
+                "service's; nothing was confirmed and it is not tried again in this run. Check the token (the newest "
+                "termination e-mail of %s), or request a new termination (ovhcloud.mbm.mbm_termination_request)." % (service_name, err, service_name),
+                state,
+                settings,
+                before,
+                action,
+                error=err,
+                writes=writes,
+            )
         if _is_token_refusal(err):
-            msg = ("OVHcloud refused the confirmation of %s with %s: %s. The token is wrong, already used or expired; nothing was "
-                   "confirmed. Request a new termination (ovhcloud.mbm.mbm_termination_request) and confirm with its new link."
-                   % (service_name, source, err))
+            msg = (
+                "OVHcloud refused the confirmation of %s with %s: %s. The token is wrong, already used or expired; nothing was "
+                "confirmed. Request a new termination (ovhcloud.mbm.mbm_termination_request) and confirm with its new link." % (service_name, source, err)
+            )
             raise op_failure("token", msg, state, settings, before, action, error=err, writes=writes)
-        raise op_failure("api", "OVHcloud refused the confirmation of %s: %s" % (service_name, err), state, settings, before, action,
-                         error=err, writes=writes)
+        raise op_failure("api", "OVHcloud refused the confirmation of %s: %s" % (service_name, err), state, settings, before, action, error=err, writes=writes)
     if err is not None:
         # Lost response or 5xx: it may have been applied. Re-read before saying anything.
         state = reread_after_write(runtime, service_name, writes, scanner=scanner, emails_optional=given)
         if state.status in ("terminating", "terminated"):
             runtime.warn("The outcome of the confirmation of %s was unknown (%s), but the service now reads %s." % (service_name, err, state.status))
-            return op_result(state, settings, before, state.status, True,
-                             "Confirmed the termination of %s (response lost; the service reads %s)." % (service_name, state.status), action, writes)
-        raise op_failure("outcome_unknown", "The outcome of the confirmation of %s is unknown (%s) and the service still reads %s. %s"
-                         % (service_name, err, state.status, "This was the one retry after an unknown outcome: no further retry will be "
-                            "sent; check OVHcloud's control panel." if retry_of is not None else "Run again: the state is read first, "
-                            "then the same token is sent at most once more."),
-                         state, settings, before, action, error=err, writes=writes, changed=True)
+            return op_result(
+                state,
+                settings,
+                before,
+                state.status,
+                True,
+                "Confirmed the termination of %s (response lost; the service reads %s)." % (service_name, state.status),
+                action,
+                writes,
+            )
+        raise op_failure(
+            "outcome_unknown",
+            "The outcome of the confirmation of %s is unknown (%s) and the service still reads %s. %s"
+            % (
+                service_name,
+                err,
+                state.status,
+                "This was the one retry after an unknown outcome: no further retry will be sent; check OVHcloud's control panel."
+                if retry_of is not None
+                else "Run again: the state is read first, then the same token is sent at most once more.",
+            ),
+            state,
+            settings,
+            before,
+            action,
+            error=err,
+            writes=writes,
+            changed=True,
+        )
     state = runtime.read(service_name, scanner=scanner, emails_optional=given)
-    return op_result(state, settings, before, state.status, True,
-                     "Confirmed the termination of %s (query id %s%s): %s" % (service_name, query_id, ", the one retry after the unknown outcome "
-                                                                              "of the confirmation sent at %s" % retry_of["first_sent_at"]
-                                                                              if retry_of is not None else "", state.decision["reason"]),
-                     action, writes)
+    return op_result(
+        state,
+        settings,
+        before,
+        state.status,
+        True,
+        "Confirmed the termination of %s (query id %s%s): %s"
+        % (
+            service_name,
+            query_id,
+            ", the one retry after the unknown outcome of the confirmation sent at %s" % retry_of["first_sent_at"] if retry_of is not None else "",
+            state.decision["reason"],
+        ),
+        action,
+        writes,
+    )
 
 
 def _cancel_termination(runtime, service_name):
@@ -322,18 +534,27 @@ def _cancel_termination(runtime, service_name):
     state = runtime.read(service_name)
     before = state.status
     if before in ("terminating", "terminated"):
-        raise op_failure("data_gone", "The termination of %s cannot be cancelled: it was confirmed and %s; its data is deleted at confirmation and "
-                         "cannot be recovered. %s" % (service_name, "its removal is running" if before == "terminating" else "it is gone",
-                                                      state.decision["reason"]), state, settings, before, action)
+        raise op_failure(
+            "data_gone",
+            "The termination of %s cannot be cancelled: it was confirmed and %s; its data is deleted at confirmation and "
+            "cannot be recovered. %s" % (service_name, "its removal is running" if before == "terminating" else "it is gone", state.decision["reason"]),
+            state,
+            settings,
+            before,
+            action,
+        )
     renew = dict((state.service_infos or {}).get("renew") or {})
     notes = []
     if before == "termination_requested":
-        notes.append("the pending request lapses unconfirmed at %s (72 h after %s): leave it unconfirmed, no call is needed"
-                     % (format_time(state.decision["token_expires_at"]), "e-mail %s" % state.decision["email_id"]
-                        if state.decision["email_id"] is not None else "the request"))
+        notes.append(
+            "the pending request lapses unconfirmed at %s (72 h after %s): leave it unconfirmed, no call is needed"
+            % (
+                format_time(state.decision["token_expires_at"]),
+                "e-mail %s" % state.decision["email_id"] if state.decision["email_id"] is not None else "the request",
+            )
+        )
     elif before == "request_pending":
-        notes.append("the pending request (%s) lapses unconfirmed 72 h after its e-mail: leave it unconfirmed, no call is needed"
-                     % state.decision["reason"])
+        notes.append("the pending request (%s) lapses unconfirmed 72 h after its e-mail: leave it unconfirmed, no call is needed" % state.decision["reason"])
     if renew.get("deleteAtExpiration") is not True:
         if not notes:
             notes.append("nothing to cancel (status %s)" % before)
@@ -342,32 +563,55 @@ def _cancel_termination(runtime, service_name):
     after = "active" if before == "termination_scheduled" else before
     preflight(client, service_name, "cancel", runtime.warn)  # only when a write is due: the PUT rule is optional otherwise
     if runtime.check_mode:
-        notes.insert(0, "would set renew.deleteAtExpiration to false (and renew.automatic to true), so the service is renewed "
-                     "instead of deleted at %s"
-                     % (state.service_infos or {}).get("expiration"))
+        notes.insert(
+            0,
+            "would set renew.deleteAtExpiration to false (and renew.automatic to true), so the service is renewed "
+            "instead of deleted at %s" % (state.service_infos or {}).get("expiration"),
+        )
         return op_result(state, settings, before, after, True, "Check mode, %s: %s. Nothing was sent." % (service_name, "; ".join(notes)), action)
 
     renew["deleteAtExpiration"] = False
     if renew.get("manualPayment") is True:
-        runtime.warn("%s renews by manual payment: pay its renewal before %s, or it expires at that date."
-                     % (service_name, (state.service_infos or {}).get("expiration")))
+        runtime.warn(
+            "%s renews by manual payment: pay its renewal before %s, or it expires at that date."
+            % (service_name, (state.service_infos or {}).get("expiration"))
+        )
     else:
         renew["automatic"] = True
     entry, unknown = send_write(runtime, "PUT", routes.SERVICE_INFOS, service_name, body={"renew": renew})
     writes = [entry]
     if entry["outcome"] == "refused":
-        raise op_failure("api", "OVHcloud refused to stop the deletion of %s at expiration: %s" % (service_name, unknown), state, settings,
-                         before, action, error=unknown, writes=writes)
+        raise op_failure(
+            "api",
+            "OVHcloud refused to stop the deletion of %s at expiration: %s" % (service_name, unknown),
+            state,
+            settings,
+            before,
+            action,
+            error=unknown,
+            writes=writes,
+        )
     if unknown is not None:
         runtime.warn("The outcome of the serviceInfos update of %s was unknown (%s); the state was read again." % (service_name, unknown))
     state = reread_after_write(runtime, service_name, writes)
     if ((state.service_infos or {}).get("renew") or {}).get("deleteAtExpiration") is True:
-        raise op_failure("api", "renew.deleteAtExpiration of %s still reads true after the update: the cancellation did not take effect.%s"
-                         % (service_name, " The update failed with: %s" % unknown if unknown is not None else ""),
-                         state, settings, before, action, error=unknown, writes=writes, changed=True)
-    notes.insert(0, "set renew.deleteAtExpiration to false and renew.automatic to %s (query id %s): the service is renewed instead "
-                 "of deleted at %s"
-                 % (str(renew.get("automatic")).lower(), writes[-1]["query_id"], (state.service_infos or {}).get("expiration")))
+        raise op_failure(
+            "api",
+            "renew.deleteAtExpiration of %s still reads true after the update: the cancellation did not take effect.%s"
+            % (service_name, " The update failed with: %s" % unknown if unknown is not None else ""),
+            state,
+            settings,
+            before,
+            action,
+            error=unknown,
+            writes=writes,
+            changed=True,
+        )
+    notes.insert(
+        0,
+        "set renew.deleteAtExpiration to false and renew.automatic to %s (query id %s): the service is renewed instead "
+        "of deleted at %s" % (str(renew.get("automatic")).lower(), writes[-1]["query_id"], (state.service_infos or {}).get("expiration")),
+    )
     return op_result(state, settings, before, state.status, True, "Cancelled for %s: %s." % (service_name, "; ".join(notes)), action, writes)
 
 
@@ -375,23 +619,48 @@ LOCK_MARGIN_SECONDS = 600
 """How much longer than its own e-mail wait a run waits for another run writing for the same service."""
 
 
-def request_termination(runtime, service_name, allow_non_mbm=False, force_new_request=False, wait_for_email=False,
-                        wait_timeout=2400, wait_delay=30):
+def request_termination(runtime, service_name, allow_non_mbm=False, force_new_request=False, wait_for_email=False, wait_timeout=2400, wait_delay=30):
     """Ask OVHcloud to terminate ``service_name`` when needed (module ``mbm_termination_request``)."""
     check_wait(wait_timeout, wait_delay)
     with runtime.write_lock(service_name, wait_timeout + LOCK_MARGIN_SECONDS):
-        return _request_termination(runtime, service_name, allow_non_mbm=allow_non_mbm, force_new_request=force_new_request,
-                                    wait_for_email=wait_for_email, wait_timeout=wait_timeout, wait_delay=wait_delay)
+        return _request_termination(
+            runtime,
+            service_name,
+            allow_non_mbm=allow_non_mbm,
+            force_new_request=force_new_request,
+            wait_for_email=wait_for_email,
+            wait_timeout=wait_timeout,
+            wait_delay=wait_delay,
+        )
 
 
-def confirm_termination(runtime, service_name, token=None, reason=None, future_use=None, commentary=None, wait_for_email=False,
-                        wait_timeout=2400, wait_delay=30, allow_non_mbm=False):
+def confirm_termination(
+    runtime,
+    service_name,
+    token=None,
+    reason=None,
+    future_use=None,
+    commentary=None,
+    wait_for_email=False,
+    wait_timeout=2400,
+    wait_delay=30,
+    allow_non_mbm=False,
+):
     """Confirm the termination of ``service_name`` (module ``mbm_termination_confirm``): the point of no return."""
     check_wait(wait_timeout, wait_delay)
     with runtime.write_lock(service_name, wait_timeout + LOCK_MARGIN_SECONDS):
-        return _confirm_termination(runtime, service_name, token=token, reason=reason, future_use=future_use, commentary=commentary,
-                                    wait_for_email=wait_for_email, wait_timeout=wait_timeout, wait_delay=wait_delay,
-                                    allow_non_mbm=allow_non_mbm)
+        return _confirm_termination(
+            runtime,
+            service_name,
+            token=token,
+            reason=reason,
+            future_use=future_use,
+            commentary=commentary,
+            wait_for_email=wait_for_email,
+            wait_timeout=wait_timeout,
+            wait_delay=wait_delay,
+            allow_non_mbm=allow_non_mbm,
+        )
 
 
 def cancel_termination(runtime, service_name):

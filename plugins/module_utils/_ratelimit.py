@@ -39,8 +39,10 @@ class RateLimiter:
         try:
             private_dir(state_dir)
         except OSError as exc:
-            raise config_error("Cannot create state_dir %s for the rate limit file (%s); set state_dir to a "
-                               "writable directory, or api_rate_limit=0" % (state_dir, exc.strerror or exc)) from None
+            raise config_error(
+                "Cannot create state_dir %s for the rate limit file (%s); set state_dir to a "
+                "writable directory, or api_rate_limit=0" % (state_dir, exc.strerror or exc)
+            ) from None
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]  # the key holds a consumer key: hash it
         self.path = os.path.join(state_dir, "ratelimit-%s.json" % digest)
 
@@ -65,7 +67,7 @@ class RateLimiter:
             # Free again when the oldest of the last `limit` sends leaves the window.
             return sent[len(sent) - self.limit] + self.window - now + 0.001, None
         sent.append(now)
-        return 0.0, json.dumps(sent[-self.limit:])
+        return 0.0, json.dumps(sent[-self.limit :])
 
 
 def _load_times(text):

@@ -22,7 +22,6 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as rou
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time
 
-
 TOKEN_VALIDITY_SECONDS = 72 * 3600
 """How long a termination link is valid (OVHcloud's guide: 72 hours)."""
 
@@ -76,7 +75,7 @@ def email_recipient(service_infos, account):
 
 
 def _pending_actions(service_entry):
-    current = ((((service_entry or {}).get("billing") or {}).get("lifecycle") or {}).get("current") or {})
+    current = (((service_entry or {}).get("billing") or {}).get("lifecycle") or {}).get("current") or {}
     actions = current.get("pendingActions")
     return [action for action in actions if isinstance(action, str)] if isinstance(actions, list) else []
 
@@ -111,25 +110,43 @@ def adjust_decision(decision, record, recipient, service_entry, now, lookback_ho
             expires = sent_at + TOKEN_VALIDITY_SECONDS
             where = _where(recipient)
             if now < expires:
-                out.update(status="termination_requested", requested_at=sent_at, token_expires_at=expires, email_id=None,
-                           request_overdue=False, email=None, pending_source="record",
-                           reason="A terminate was sent at %s (outcome %s, query id %s); its e-mail goes to %s, so its token can "
-                                  "only be given by hand; valid until %s." % (format_time(sent_at), request.get("outcome"),
-                                                                              request.get("query_id"), where, format_time(expires)))
+                out.update(
+                    status="termination_requested",
+                    requested_at=sent_at,
+                    token_expires_at=expires,
+                    email_id=None,
+                    request_overdue=False,
+                    email=None,
+                    pending_source="record",
+                    reason="A terminate was sent at %s (outcome %s, query id %s); its e-mail goes to %s, so its token can "
+                    "only be given by hand; valid until %s."
+                    % (format_time(sent_at), request.get("outcome"), request.get("query_id"), where, format_time(expires)),
+                )
             elif status != "termination_scheduled":
-                out.update(status="token_expired", requested_at=sent_at, token_expires_at=expires, email_id=None, request_overdue=False,
-                           reason="The token of the terminate sent at %s (its e-mail went to %s) lapsed at %s unconfirmed."
-                                  % (format_time(sent_at), where, format_time(expires)))
+                out.update(
+                    status="token_expired",
+                    requested_at=sent_at,
+                    token_expires_at=expires,
+                    email_id=None,
+                    request_overdue=False,
+                    reason="The token of the terminate sent at %s (its e-mail went to %s) lapsed at %s unconfirmed."
+                    % (format_time(sent_at), where, format_time(expires)),
+                )
             else:
                 out["request_overdue"] = False
         elif sent_at is None and status in ("active", "token_expired") and PENDING_ACTION in _pending_actions(service_entry):
-            out.update(status="request_pending", requested_at=None, token_expires_at=None, email_id=None, request_overdue=False,
-                       email=None, pending_source="pending_actions",
-                       reason="/services lists a %r pending action for %s and this controller has no record of the request: it was "
-                              "made elsewhere (another controller, the control panel); no second terminate is sent."
-                              % (PENDING_ACTION, service_name))
-    out["awaiting_token"] = bool(out.get("status") in ("request_pending", "termination_requested") and out.get("email") is None
-                                 and not visible)
+            out.update(
+                status="request_pending",
+                requested_at=None,
+                token_expires_at=None,
+                email_id=None,
+                request_overdue=False,
+                email=None,
+                pending_source="pending_actions",
+                reason="/services lists a %r pending action for %s and this controller has no record of the request: it was "
+                "made elsewhere (another controller, the control panel); no second terminate is sent." % (PENDING_ACTION, service_name),
+            )
+    out["awaiting_token"] = bool(out.get("status") in ("request_pending", "termination_requested") and out.get("email") is None and not visible)
     return out
 
 
@@ -143,8 +160,14 @@ def _where(recipient):
 def hand_token_warning(service_name, recipient, decision):
     """The warning of a request whose token can only be given by hand."""
     expires = decision.get("token_expires_at")
-    return ("The termination e-mail of %s goes to %s: it cannot be read with this key, so no e-mail is waited for. Ask %s for the "
-            "token of the confirmation link in that e-mail%s and give it to ovhcloud.mbm.mbm_termination_confirm's token option "
-            "(role variable decommission_token)."
-            % (service_name, _where(recipient), recipient.get("admin_contact") or "the admin contact",
-               " (valid until %s)" % format_time(expires) if expires else ""))
+    return (
+        "The termination e-mail of %s goes to %s: it cannot be read with this key, so no e-mail is waited for. Ask %s for the "
+        "token of the confirmation link in that e-mail%s and give it to ovhcloud.mbm.mbm_termination_confirm's token option "
+        "(role variable decommission_token)."
+        % (
+            service_name,
+            _where(recipient),
+            recipient.get("admin_contact") or "the admin contact",
+            " (valid until %s)" % format_time(expires) if expires else "",
+        )
+    )

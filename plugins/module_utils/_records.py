@@ -35,7 +35,6 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._recipient import acc
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import parse_api_time
 
-
 _SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 _SECTIONS = ("request", "confirm")
 
@@ -122,11 +121,15 @@ class RequestRecords(object):
         self._noted = True
         notes = []
         if self.nic is None and self.fallback_reason is not None:
-            notes.append("The account's NIC could not be read (%s): the termination request records are keyed by the endpoint and the "
-                         "credential only, as before, so a request recorded with another consumer key is not seen." % self.fallback_reason)
+            notes.append(
+                "The account's NIC could not be read (%s): the termination request records are keyed by the endpoint and the "
+                "credential only, as before, so a request recorded with another consumer key is not seen." % self.fallback_reason
+            )
         if self.relative_state_dir:
-            notes.append("state_dir %r is relative: the termination request records are under %s for this run; a run started from "
-                         "another directory would look elsewhere. Use an absolute state_dir." % (self.relative_state_dir, self.state_dir))
+            notes.append(
+                "state_dir %r is relative: the termination request records are under %s for this run; a run started from "
+                "another directory would look elsewhere. Use an absolute state_dir." % (self.relative_state_dir, self.state_dir)
+            )
         return " ".join(notes) or None
 
     def _file(self, digest, service_name):
@@ -158,13 +161,17 @@ class RequestRecords(object):
         except (IOError, OSError) as err:
             if not os.path.exists(path):
                 return {}
-            raise TerminationError("invalid", "The termination request record %s cannot be read (%s). Fix its permissions; nothing "
-                                   "was written." % (path, err.__class__.__name__))
+            raise TerminationError(
+                "invalid", "The termination request record %s cannot be read (%s). Fix its permissions; nothing was written." % (path, err.__class__.__name__)
+            )
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            raise TerminationError("invalid", "The termination request record %s is not a JSON object. Check the account's e-mails "
-                                   "and the control panel for a pending request, then move the file away; nothing was written." % path)
+            raise TerminationError(
+                "invalid",
+                "The termination request record %s is not a JSON object. Check the account's e-mails "
+                "and the control panel for a pending request, then move the file away; nothing was written." % path,
+            )
         return data
 
     def load(self, service_name):
@@ -179,8 +186,7 @@ class RequestRecords(object):
     def save(self, service_name, record):
         if not self.state_dir:
             # Without a record nothing prevents a second terminate after a lost answer: refuse to write to the API.
-            raise TerminationError("invalid", "state_dir is empty: the termination modules need it to record their writes. Nothing was "
-                                   "written.")
+            raise TerminationError("invalid", "state_dir is empty: the termination modules need it to record their writes. Nothing was written.")
         for path in self.paths(service_name):
             self._write(path, record)
 
@@ -203,7 +209,7 @@ class RequestRecords(object):
         deadline = monotonic() + timeout
         with contextlib.ExitStack() as stack:
             for path in self.paths(service_name):
-                stack.enter_context(self._flock(path[:-len(".json")] + ".lock", service_name, deadline, timeout, sleep, monotonic))
+                stack.enter_context(self._flock(path[: -len(".json")] + ".lock", service_name, deadline, timeout, sleep, monotonic))
             self._migrate(service_name)
             yield
 
@@ -233,8 +239,11 @@ class RequestRecords(object):
                     if err.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                         raise
                     if monotonic() >= deadline:
-                        raise TerminationError("locked", "Another run is writing for %s (lock %s held for more than %d s). Nothing was "
-                                               "written; run again when it has finished." % (service_name, path, timeout))
+                        raise TerminationError(
+                            "locked",
+                            "Another run is writing for %s (lock %s held for more than %d s). Nothing was "
+                            "written; run again when it has finished." % (service_name, path, timeout),
+                        )
                     sleep(0.5)
             yield
         finally:

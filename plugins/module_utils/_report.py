@@ -72,8 +72,13 @@ def render_window(item):
         return None
     if item.get("outcome") in NO_ACTION_OUTCOMES and window.get("day_of_month") is not None:
         return "(no action pending) day %s of %s (%s), %s day(s) left in this month; the window for the %s opens on day %s" % (
-            window.get("day_of_month"), window.get("last_day_of_month"), window.get("timezone"), window.get("days_left_in_month"),
-            window.get("action") or "action", window.get("from_day"))
+            window.get("day_of_month"),
+            window.get("last_day_of_month"),
+            window.get("timezone"),
+            window.get("days_left_in_month"),
+            window.get("action") or "action",
+            window.get("from_day"),
+        )
     return window.get("message")
 
 
@@ -96,7 +101,10 @@ def render_retry(retry):
     if not isinstance(retry, dict):
         return None
     return "yes, the one retry after the unknown outcome of the confirmation sent at %s (first query id %s, e-mail %s)" % (
-        retry.get("first_sent_at") or "-", retry.get("first_query_id") or "-", retry.get("email_id") if retry.get("email_id") is not None else "-")
+        retry.get("first_sent_at") or "-",
+        retry.get("first_query_id") or "-",
+        retry.get("email_id") if retry.get("email_id") is not None else "-",
+    )
 
 
 def render_markdown(report):
@@ -108,8 +116,10 @@ def render_markdown(report):
     lines.append("Hosts: %d (%s)." % (summary["total"], ", ".join("%s: %d" % (k, summary[k]) for k in sorted(summary) if k != "total")))
     if report.get("approved_not_in_run"):
         lines.append("")
-        lines.append("**Approved but not in this run** (in decommission_approved_services, but no host of the play has this service name: "
-                     "a typo, or a --limit subset): %s." % ", ".join(md_escape(name) for name in report["approved_not_in_run"]))
+        lines.append(
+            "**Approved but not in this run** (in decommission_approved_services, but no host of the play has this service name: "
+            "a typo, or a --limit subset): %s." % ", ".join(md_escape(name) for name in report["approved_not_in_run"])
+        )
     lines.append("")
     lines.append("| host | service | outcome | phase reached | status before | status after | backup | billing window | next / reason |")
     lines.append("|---|---|---|---|---|---|---|---|---|")
@@ -123,18 +133,38 @@ def render_markdown(report):
         if window.get("day_of_month") is not None:
             before = "" if window.get("open", True) or item.get("outcome") in NO_ACTION_OUTCOMES else " (before the window)"
             window_text = "day %s, %s days left%s" % (window.get("day_of_month"), window.get("days_left_in_month"), before)
-        lines.append("| %s |" % " | ".join(md_escape(x) for x in (
-            item.get("host"), item.get("service_name"), item.get("outcome"), item.get("phase_reached"),
-            item.get("status_before"), item.get("status_after"), verdict, window_text,
-            item.get("next_action") or item.get("reason"))))
+        lines.append(
+            "| %s |"
+            % " | ".join(
+                md_escape(x)
+                for x in (
+                    item.get("host"),
+                    item.get("service_name"),
+                    item.get("outcome"),
+                    item.get("phase_reached"),
+                    item.get("status_before"),
+                    item.get("status_after"),
+                    verdict,
+                    window_text,
+                    item.get("next_action") or item.get("reason"),
+                )
+            )
+        )
     lines.append("")
     for item in report["hosts"]:
         lines.append("## %s" % item.get("host"))
         lines.append("")
-        for label, key in (("Service", "service_name"), ("Outcome", "outcome"), ("Reason", "reason"),
-                           ("Phase reached", "phase_reached"), ("Next action", "next_action"),
-                           ("Approved", "approved"), ("Data export attestation", "attestation"),
-                           ("Status before", "status_before"), ("Status after", "status_after")):
+        for label, key in (
+            ("Service", "service_name"),
+            ("Outcome", "outcome"),
+            ("Reason", "reason"),
+            ("Phase reached", "phase_reached"),
+            ("Next action", "next_action"),
+            ("Approved", "approved"),
+            ("Data export attestation", "attestation"),
+            ("Status before", "status_before"),
+            ("Status after", "status_after"),
+        ):
             if item.get(key) not in (None, ""):
                 lines.append("- %s: %s" % (label, md_escape(item.get(key))))
         termination = item.get("termination") or {}
@@ -143,13 +173,14 @@ def render_markdown(report):
             lines.append("- Termination e-mail goes to: %s" % md_escape(recipient))
         awaiting = item.get("awaiting_token")
         if isinstance(awaiting, dict):
-            lines.append("- Awaiting token: set %s for host %s (the token is in the termination e-mail sent to %s)" % (
-                md_escape(awaiting.get("variable")), md_escape(awaiting.get("host") or item.get("host")), md_escape(awaiting.get("admin_contact"))))
+            lines.append(
+                "- Awaiting token: set %s for host %s (the token is in the termination e-mail sent to %s)"
+                % (md_escape(awaiting.get("variable")), md_escape(awaiting.get("host") or item.get("host")), md_escape(awaiting.get("admin_contact")))
+            )
         retry = render_retry(item.get("retry_after_unknown"))
         if retry:
             lines.append("- Retry after an unknown outcome: %s" % md_escape(retry))
-        for label, key in (("Requested at", "requested_at"), ("Token expires at", "token_expires_at"),
-                           ("Deletion date", "deletion_date")):
+        for label, key in (("Requested at", "requested_at"), ("Token expires at", "token_expires_at"), ("Deletion date", "deletion_date")):
             if termination.get(key):
                 lines.append("- %s: %s" % (label, md_escape(termination.get(key))))
         window_text = render_window(item)
@@ -225,8 +256,8 @@ def build_report(params, generated_at=None):
             paths = [path.lstrip(".") for path in redacted]
             item["redacted"] = paths
             item["warnings"] = list(item.get("warnings") or []) + [
-                "redacted from this record, as it looked like a secret (a token, a signature, a password or a credential): %s"
-                % ", ".join(paths)]
+                "redacted from this record, as it looked like a secret (a token, a signature, a password or a credential): %s" % ", ".join(paths)
+            ]
         item["host"] = host
         item.setdefault("outcome", "not_reached")
         if isinstance(item.get("billing_window"), dict) and item["billing_window"]:

@@ -50,13 +50,20 @@ class Runtime(object):
         return self.records.lock(service_name, timeout, sleep=self.sleep, monotonic=self.monotonic)
 
     def read(self, service_name, scanner=None, emails_optional=False):
-        return read_termination_state(self.client, service_name, self.settings, records=self.records, scanner=scanner,
-                                      emails_optional=emails_optional, warn=self.warn)
+        return read_termination_state(
+            self.client, service_name, self.settings, records=self.records, scanner=scanner, emails_optional=emails_optional, warn=self.warn
+        )
 
 
 def _write_entry(method, template, service_name, query_id, at, outcome, retry=False):
-    return {"method": method, "path": template.replace("{serviceName}", service_name), "query_id": query_id,
-            "at": format_time(at), "outcome": outcome, "retry": retry}
+    return {
+        "method": method,
+        "path": template.replace("{serviceName}", service_name),
+        "query_id": query_id,
+        "at": format_time(at),
+        "outcome": outcome,
+        "retry": retry,
+    }
 
 
 def _write_outcome(err):
@@ -128,8 +135,15 @@ def reread_after_write(runtime, service_name, writes, **kwargs):
 def check_mbm(state, settings, before, action, allow_non_mbm):
     """Refuse a readable service that is not a Managed Bare Metal unless ``allow_non_mbm``."""
     if state.product_reference != "MBM" and state.dedicated_cloud is not None and not allow_non_mbm:
-        raise op_failure("not_mbm", "Service %s is a %s, not a Managed Bare Metal (MBM): refused (set allow_non_mbm to true to terminate it "
-                         "anyway). Nothing was written." % (state.service_name, state.product_reference), state, settings, before, action)
+        raise op_failure(
+            "not_mbm",
+            "Service %s is a %s, not a Managed Bare Metal (MBM): refused (set allow_non_mbm to true to terminate it "
+            "anyway). Nothing was written." % (state.service_name, state.product_reference),
+            state,
+            settings,
+            before,
+            action,
+        )
 
 
 def check_wait(wait_timeout, wait_delay):
@@ -139,8 +153,7 @@ def check_wait(wait_timeout, wait_delay):
         raise TerminationError("invalid", "wait_delay must be at least 1 second, not %r." % (wait_delay,))
 
 
-def send_write(runtime, method, template, service_name, section=None, service_id=None, secret=None, body=None, retry=False,
-               **record_values):
+def send_write(runtime, method, template, service_name, section=None, service_id=None, secret=None, body=None, retry=False, **record_values):
     """The one path of every write: record it as ``sending``, send it once, settle its outcome, record that.
 
     ``section`` (``request`` or ``confirm``) names the request-record section written before the call (a run
@@ -155,8 +168,17 @@ def send_write(runtime, method, template, service_name, section=None, service_id
     records = runtime.records if section is not None else None
     sent_at = client.now()
     if records is not None:
-        records.update(service_name, section, service_id=service_id, sent_at=format_time(sent_at), outcome="sending", query_id=None,
-                       updated_at=format_time(sent_at), retry=retry, **record_values)
+        records.update(
+            service_name,
+            section,
+            service_id=service_id,
+            sent_at=format_time(sent_at),
+            outcome="sending",
+            query_id=None,
+            updated_at=format_time(sent_at),
+            retry=retry,
+            **record_values,
+        )
     send = client.put if method == "PUT" else client.post
     error = None
     try:
@@ -213,21 +235,37 @@ def confirm_retry(state, settings, secret, email_id):
         return None
     name = state.service_name
     first = confirm.get("retry_of") if confirm.get("retry") and isinstance(confirm.get("retry_of"), dict) else None
-    what = ("The confirmation of %s sent at %s (query id %s) has an unknown outcome (recorded %s) and the service still reads %s"
-            % (name, confirm.get("sent_at"), confirm.get("query_id"), confirm.get("outcome"), state.status))
+    what = "The confirmation of %s sent at %s (query id %s) has an unknown outcome (recorded %s) and the service still reads %s" % (
+        name,
+        confirm.get("sent_at"),
+        confirm.get("query_id"),
+        confirm.get("outcome"),
+        state.status,
+    )
     if first is not None:
-        raise TerminationError("outcome_unknown", "%s. It was already the one retry after the unknown outcome of the confirmation sent at "
-                               "%s (query id %s): no further retry is sent. Check OVHcloud's control panel; if the service is not being "
-                               "removed, request a new termination (force_new_request) and confirm with its new token. Nothing was sent."
-                               % (what, first.get("first_sent_at"), first.get("first_query_id")))
+        raise TerminationError(
+            "outcome_unknown",
+            "%s. It was already the one retry after the unknown outcome of the confirmation sent at "
+            "%s (query id %s): no further retry is sent. Check OVHcloud's control panel; if the service is not being "
+            "removed, request a new termination (force_new_request) and confirm with its new token. Nothing was sent."
+            % (what, first.get("first_sent_at"), first.get("first_query_id")),
+        )
     if confirm.get("token_sha256") is None or confirm.get("token_sha256") != token_fingerprint(secret) or confirm.get("email_id") != email_id:
-        raise TerminationError("outcome_unknown", "%s. Only the same token (e-mail %s) may be sent again, once; this run has %s. Another token "
-                               "is never tried after an unknown outcome. Check OVHcloud's control panel; if the service is not being removed, "
-                               "request a new termination (force_new_request) and confirm with its new token. Nothing was sent."
-                               % (what, confirm.get("email_id"),
-                                  "a token that cannot be compared (the record holds no fingerprint)" if confirm.get("token_sha256") is None
-                                  else "another token" if confirm.get("token_sha256") != token_fingerprint(secret)
-                                  else "the same token from another e-mail (%s)" % email_id))
+        raise TerminationError(
+            "outcome_unknown",
+            "%s. Only the same token (e-mail %s) may be sent again, once; this run has %s. Another token "
+            "is never tried after an unknown outcome. Check OVHcloud's control panel; if the service is not being removed, "
+            "request a new termination (force_new_request) and confirm with its new token. Nothing was sent."
+            % (
+                what,
+                confirm.get("email_id"),
+                "a token that cannot be compared (the record holds no fingerprint)"
+                if confirm.get("token_sha256") is None
+                else "another token"
+                if confirm.get("token_sha256") != token_fingerprint(secret)
+                else "the same token from another e-mail (%s)" % email_id,
+            ),
+        )
     return {"first_query_id": confirm.get("query_id"), "first_sent_at": confirm.get("sent_at"), "email_id": confirm.get("email_id")}
 
 
@@ -241,8 +279,9 @@ def announce_retry(runtime, state, retry_of):
     """Warn that this confirmation is the one retry after an unknown outcome; returns the words the messages add."""
     if retry_of is None:
         return ""
-    runtime.warn("Confirming %s again with the same token: the confirmation sent at %s (query id %s) has an unknown outcome and the service "
-                 "still reads %s. This is the one retry; no other will be sent."
-                 % (state.service_name, retry_of["first_sent_at"], retry_of["first_query_id"], state.status))
-    return (", the one retry after the unknown outcome of the confirmation sent at %s (query id %s)"
-            % (retry_of["first_sent_at"], retry_of["first_query_id"]))
+    runtime.warn(
+        "Confirming %s again with the same token: the confirmation sent at %s (query id %s) has an unknown outcome and the service "
+        "still reads %s. This is the one retry; no other will be sent."
+        % (state.service_name, retry_of["first_sent_at"], retry_of["first_query_id"], state.status)
+    )
+    return ", the one retry after the unknown outcome of the confirmation sent at %s (query id %s)" % (retry_of["first_sent_at"], retry_of["first_query_id"])

@@ -11,7 +11,6 @@ Imports nothing of the collection (the error it scrubs is duck-typed: an ``OvhAp
 from __future__ import annotations
 
 import re
-
 from urllib.parse import quote, quote_plus
 
 HIDDEN = "********"
@@ -110,7 +109,8 @@ FORBIDDEN_TEXT = re.compile(
     r"|[?&;#](?:[\w.-]*_)?sig="
     r"|[a-z][a-z0-9+.-]*://[^/?#@\s:]+:[^/?#@\s]+@"
     r"|\b(?:password|passwd|pwd)\s*[:=]\s*\S",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # What a redacted value is replaced with.
 REDACTED = "[redacted: looked like a secret]"
 

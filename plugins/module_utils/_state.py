@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import billing_window
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import (
     DEFAULT_LOOKBACK_HOURS,
     DEFAULT_SCAN_LIMIT,
@@ -22,6 +21,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import (
     email_evidence_problem,
     termination_emails,
 )
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._recipient import adjust_decision, email_recipient, read_account
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._status import EMAIL_WAIT_SECONDS, REMOVAL_STATES, decide_status
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError, api_failure
@@ -31,11 +31,20 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_t
 class Settings(object):
     """Options that shape how the state is read and judged (docs/design.md sections 5 and 5b)."""
 
-    def __init__(self, email_lookback_hours=DEFAULT_LOOKBACK_HOURS, billing_window="warn", request_from_day=25,
-                 confirm_from_day=25, billing_timezone="UTC", email_wait=EMAIL_WAIT_SECONDS, email_scan_limit=DEFAULT_SCAN_LIMIT):
+    def __init__(
+        self,
+        email_lookback_hours=DEFAULT_LOOKBACK_HOURS,
+        billing_window="warn",
+        request_from_day=25,
+        confirm_from_day=25,
+        billing_timezone="UTC",
+        email_wait=EMAIL_WAIT_SECONDS,
+        email_scan_limit=DEFAULT_SCAN_LIMIT,
+    ):
         if email_lookback_hours is None or email_lookback_hours < 72:
-            raise TerminationError("invalid", "email_lookback_hours must be at least 72 (the validity of a termination link), "
-                                   "not %r." % (email_lookback_hours,))
+            raise TerminationError(
+                "invalid", "email_lookback_hours must be at least 72 (the validity of a termination link), not %r." % (email_lookback_hours,)
+            )
         self.email_lookback_hours = email_lookback_hours
         if email_scan_limit is None or email_scan_limit < 1:
             raise TerminationError("invalid", "email_scan_limit must be at least 1 e-mail, not %r." % (email_scan_limit,))
@@ -85,9 +94,9 @@ class TerminationState(object):
         self.dedicated_cloud_exc = None
         self.emails = []
         self.emails_read = False
-        self.history = []              # every e-mail the scan read (for a token given by hand)
-        self.email_scan = None         # EmailScanner.scan_info()
-        self.email_problem = None      # why the e-mail evidence cannot decide (email_evidence_problem)
+        self.history = []  # every e-mail the scan read (for a token given by hand)
+        self.email_scan = None  # EmailScanner.scan_info()
+        self.email_problem = None  # why the e-mail evidence cannot decide (email_evidence_problem)
         self.email_problem_tolerated = False
         self.record = {}
         self.decision = {}
@@ -131,19 +140,23 @@ class TerminationState(object):
         return dict(retry_of) if confirm.get("retry") and isinstance(retry_of, dict) else None
 
     def decide(self, settings):
-        decision = decide_status({
-            "service_name": self.service_name,
-            "dedicated_cloud": self.dedicated_cloud,
-            "dedicated_cloud_error": self.dedicated_cloud_error,
-            "service_infos": self.service_infos,
-            "service": self.service,
-            "emails": self.emails,
-            "record": self.record,
-            "email_problem": self.email_problem,
-            "email_problem_tolerated": self.email_problem_tolerated,
-        }, self.now, email_wait=settings.email_wait, lookback_hours=settings.email_lookback_hours)
-        self.decision = adjust_decision(decision, self.record, self.recipient, self.service, self.now, settings.email_lookback_hours,
-                                        self.service_name)
+        decision = decide_status(
+            {
+                "service_name": self.service_name,
+                "dedicated_cloud": self.dedicated_cloud,
+                "dedicated_cloud_error": self.dedicated_cloud_error,
+                "service_infos": self.service_infos,
+                "service": self.service,
+                "emails": self.emails,
+                "record": self.record,
+                "email_problem": self.email_problem,
+                "email_problem_tolerated": self.email_problem_tolerated,
+            },
+            self.now,
+            email_wait=settings.email_wait,
+            lookback_hours=settings.email_lookback_hours,
+        )
+        self.decision = adjust_decision(decision, self.record, self.recipient, self.service, self.now, settings.email_lookback_hours, self.service_name)
         return self.decision
 
     def window(self, settings, action=None):
@@ -203,8 +216,7 @@ def _get_or_error(client, template, statuses, doing, **params):
 
 def _read_service_entry(client, service_name, service_id):
     """The ``/services/{id}`` entry of the service (by ``resourceName``), or None when /services has none."""
-    ids, dummy = _get_or_error(client, routes.SERVICES, (404,), "Could not look %s up in /services" % service_name,
-                               query={"resourceName": service_name})
+    ids, dummy = _get_or_error(client, routes.SERVICES, (404,), "Could not look %s up in /services" % service_name, query={"resourceName": service_name})
     ids = [int(i) for i in ids or []]
     if service_id is not None:
         # serviceInfos named the id: only that entry is this service (another id could say "deleted").
@@ -228,8 +240,9 @@ def read_service_facts(client, service_name, now=None):
     dc, dc_exc = _get_or_error(client, routes.SERVICE, (404, 460), "Could not read service %s" % service_name, serviceName=service_name)
     infos = None
     if dc_exc is None:
-        infos, dc_exc = _get_or_error(client, routes.SERVICE_INFOS, (404, 460), "Could not read the serviceInfos of %s" % service_name,
-                                      serviceName=service_name)
+        infos, dc_exc = _get_or_error(
+            client, routes.SERVICE_INFOS, (404, 460), "Could not read the serviceInfos of %s" % service_name, serviceName=service_name
+        )
     service_id = None
     if isinstance(infos, dict) and infos.get("serviceId") is not None:
         service_id = int(infos["serviceId"])
@@ -266,8 +279,7 @@ def refresh_decision(client, state, settings, scanner=None, records=None, now=No
             history = scanner.scan(state.now) if rescan else scanner.emails(state.now)
             state.history = history
             state.email_scan = scanner.scan_info()
-            state.emails = termination_emails(history, state.service_id, state.service_name,
-                                              since=state.now - float(settings.email_lookback_hours) * 3600)
+            state.emails = termination_emails(history, state.service_id, state.service_name, since=state.now - float(settings.email_lookback_hours) * 3600)
             state.emails_read = True
             state.email_problem = email_evidence_problem(state.email_scan, state.emails, state.service_id, settings.email_lookback_hours)
         except TerminationError as err:
@@ -298,8 +310,7 @@ def read_termination_state(client, service_name, settings=None, records=None, sc
     Raises TerminationError: not_found, expired, busy (fail closed), api (any other API error)."""
     settings = settings or Settings()
     state = read_service_facts(client, service_name)
-    return refresh_decision(client, state, settings, scanner=scanner, records=records, now=state.now,
-                            emails_optional=emails_optional, warn=warn)
+    return refresh_decision(client, state, settings, scanner=scanner, records=records, now=state.now, emails_optional=emails_optional, warn=warn)
 
 
 def list_services(client, product_references=None, settings=None, records=None, warn=None):
@@ -323,8 +334,16 @@ def list_services(client, product_references=None, settings=None, records=None, 
         except TerminationError as err:
             if err.kind == "api":
                 raise
-            services.append({"service_name": name, "service": None, "service_infos": None, "service_entry": None,
-                             "termination": None, "problem": {"kind": err.kind, "message": err.msg}})
+            services.append(
+                {
+                    "service_name": name,
+                    "service": None,
+                    "service_infos": None,
+                    "service_entry": None,
+                    "termination": None,
+                    "problem": {"kind": err.kind, "message": err.msg},
+                }
+            )
             continue
         services.append(info_result(state, settings))
     return services

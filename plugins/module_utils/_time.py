@@ -105,8 +105,13 @@ def parse_text_time(value):
         frac = parts["frac"] or "0"
         micro = int((frac + "000000")[:6])
         moment = datetime.datetime(
-            int(parts["y"]), int(parts["mo"]), int(parts["d"]),
-            int(parts["h"] or 0), int(parts["mi"] or 0), int(parts["s"] or 0), micro,
+            int(parts["y"]),
+            int(parts["mo"]),
+            int(parts["d"]),
+            int(parts["h"] or 0),
+            int(parts["mi"] or 0),
+            int(parts["s"] or 0),
+            micro,
             tzinfo=UTC,
         )
     except ValueError:

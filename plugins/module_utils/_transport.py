@@ -20,9 +20,9 @@ from email.utils import parsedate_to_datetime
 try:
     import ovh
     import ovh.client
-    from ovh.oauth2 import OAuth2
     import requests
     import requests.exceptions
+    from ovh.oauth2 import OAuth2
 except ImportError:
     pass  # _client.HAS_OVH says so; nothing here is called without python-ovh
 
@@ -45,8 +45,7 @@ def build_ovh_client(name, base_url, creds, timeout):
     client._client_secret = creds.get("client_secret")
     client._oauth2 = None
     if client._client_id:
-        client._oauth2 = OAuth2(client_id=client._client_id, client_secret=client._client_secret,
-                                token_url=ovh.client.OAUTH2_TOKEN_URLS[name])
+        client._oauth2 = OAuth2(client_id=client._client_id, client_secret=client._client_secret, token_url=ovh.client.OAUTH2_TOKEN_URLS[name])
     client._time_delta = None
     client._session = requests.Session()
     client._timeout = timeout
@@ -57,25 +56,39 @@ def transport_error(exc, method, path, route, base_url):
     """The OvhApiError of a request that got no answer (a write's outcome is then unknown)."""
     kind = transport_kind(exc)
     if method != "GET":
-        return OvhApiError("The response to this write was lost (%s): it may or may not have been applied" % kind,
-                           error_code="OUTCOME_UNKNOWN", method=method, path=path, route=route,
-                           hint="Re-read the state of the resource before doing anything else; it was not re-sent",
-                           outcome_unknown=True)
+        return OvhApiError(
+            "The response to this write was lost (%s): it may or may not have been applied" % kind,
+            error_code="OUTCOME_UNKNOWN",
+            method=method,
+            path=path,
+            route=route,
+            hint="Re-read the state of the resource before doing anything else; it was not re-sent",
+            outcome_unknown=True,
+        )
     code = "TIMEOUT" if isinstance(exc, requests.exceptions.Timeout) else "CONNECTION_ERROR"
     if isinstance(exc, requests.exceptions.SSLError):
-        hint = ("The TLS connection to %s failed (certificate or protocol): check the endpoint URL and the CA bundle "
-                "(REQUESTS_CA_BUNDLE) of the host running the module" % base_url)
+        hint = (
+            "The TLS connection to %s failed (certificate or protocol): check the endpoint URL and the CA bundle "
+            "(REQUESTS_CA_BUNDLE) of the host running the module" % base_url
+        )
     else:
         hint = "Check the network path to %s and api_timeout" % base_url
-    return OvhApiError("No answer from the API (%s)" % kind, error_code=code, method=method, path=path,
-                       route=route, hint=hint)
+    return OvhApiError("No answer from the API (%s)" % kind, error_code=code, method=method, path=path, route=route, hint=hint)
 
 
 def transport_permanent(exc):
     """Transport failures that a retry cannot cure."""
-    return isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
-                            requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader,
-                            requests.exceptions.TooManyRedirects))
+    return isinstance(
+        exc,
+        (
+            requests.exceptions.SSLError,
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidHeader,
+            requests.exceptions.TooManyRedirects,
+        ),
+    )
 
 
 def transport_kind(exc):
@@ -110,7 +123,6 @@ def retry_after_seconds(response):
 
 def with_attempts(error, attempts, waited):
     if attempts > 1:
-        error.message = "%s (gave up after %d attempts and %.1f s of waiting between them)" % (
-            error.message.rstrip("."), attempts, waited)
+        error.message = "%s (gave up after %d attempts and %.1f s of waiting between them)" % (error.message.rstrip("."), attempts, waited)
     error.args = (error.text(),)  # the message or the hint may have changed since the error was built
     return error

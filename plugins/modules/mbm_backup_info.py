@@ -571,14 +571,24 @@ def argument_spec():
         min_restore_points=dict(type="int", default=1),
         allow_warning=dict(type="bool", default=False),
         include_powered_off=dict(type="bool", default=True),
-        exclusions=dict(type="list", elements="dict", default=[], options=dict(
-            pattern=dict(type="str", required=True),
-            reason=dict(type="str", required=True),
-        )),
-        datacenter_waivers=dict(type="list", elements="dict", default=[], options=dict(
-            datacenter=dict(type="str", required=True),
-            reason=dict(type="str", required=True),
-        )),
+        exclusions=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                pattern=dict(type="str", required=True),
+                reason=dict(type="str", required=True),
+            ),
+        ),
+        datacenter_waivers=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                datacenter=dict(type="str", required=True),
+                reason=dict(type="str", required=True),
+            ),
+        ),
         replication_out_of_sync=dict(type="str", default="fail", choices=["fail", "warn"]),
         accepted_job_states=dict(type="list", elements="str", default=list(DEFAULT_ACCEPTED_JOB_STATES), choices=list(VM_JOB_STATES)),
         list_expansion=dict(type="str", default="auto", choices=["auto", "never"]),
@@ -603,12 +613,10 @@ def main():
     try:
         result = run(client, service_name, policy, expansion=params["list_expansion"] != "never", concurrency=concurrency)
     except OvhApiError as exc:
-        mbm.fail("Cannot read the backup evidence of %s, so the policy cannot pass: %s" % (service_name, exc), exc,
-                 changed=False, passed=False)
+        mbm.fail("Cannot read the backup evidence of %s, so the policy cannot pass: %s" % (service_name, exc), exc, changed=False, passed=False)
         return
     if result["policy_warnings"]:
-        mbm.module.warn("Backup policy of %s: %d finding(s) that do not fail the policy; see policy_warnings." % (
-            service_name, len(result["policy_warnings"])))
+        mbm.module.warn("Backup policy of %s: %d finding(s) that do not fail the policy; see policy_warnings." % (service_name, len(result["policy_warnings"])))
     mbm.exit(changed=False, msg=verdict_message(service_name, result), **result)
 
 

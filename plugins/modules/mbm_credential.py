@@ -259,14 +259,18 @@ def build_client(params, consumer_key):
     options = {}
     environ = None
     if params["application_key"] or params["application_secret"]:
-        options = {"application_key": params["application_key"], "application_secret": params["application_secret"],
-                   "consumer_key": consumer_key}
+        options = {"application_key": params["application_key"], "application_secret": params["application_secret"], "consumer_key": consumer_key}
     else:
-        environ = dict((name, value) for name, value in os.environ.items()
-                       if name not in ("OVH_CLIENT_ID", "OVH_CLIENT_SECRET"))
+        environ = dict((name, value) for name, value in os.environ.items() if name not in ("OVH_CLIENT_ID", "OVH_CLIENT_SECRET"))
         environ["OVH_CONSUMER_KEY"] = consumer_key
-    return OvhClient(endpoint=params["endpoint"], api_timeout=params["api_timeout"], api_rate_limit=0,
-                     api_retry_max_wait=params["api_retry_max_wait"], environ=environ, **options)
+    return OvhClient(
+        endpoint=params["endpoint"],
+        api_timeout=params["api_timeout"],
+        api_rate_limit=0,
+        api_retry_max_wait=params["api_retry_max_wait"],
+        environ=environ,
+        **options,
+    )
 
 
 def read_file(path):
@@ -291,14 +295,22 @@ def request(module, client, rules, result):
     path = params["path"]
     if os.path.exists(path) and not params["force"]:
         existing = read_file(path)
-        if (existing.get("endpoint") == client.base_url and rule_set(existing.get("access_rules")) == rule_set(rules)
-                and existing.get("application_key") == client.application_key):
-            result.update(changed=False, validation_url=existing.get("validation_url"),
-                          msg="%s already holds a key requested for these rules: nothing was asked. Validate it at the "
-                              "URL, check it with state=validated, or set force=true for a new one." % path)
+        if (
+            existing.get("endpoint") == client.base_url
+            and rule_set(existing.get("access_rules")) == rule_set(rules)
+            and existing.get("application_key") == client.application_key
+        ):
+            result.update(
+                changed=False,
+                validation_url=existing.get("validation_url"),
+                msg="%s already holds a key requested for these rules: nothing was asked. Validate it at the "
+                "URL, check it with state=validated, or set force=true for a new one." % path,
+            )
             return
-        raise CredentialError("INVALID", "%s already holds a key for other rules, another application or another endpoint: "
-                                         "nothing was asked. Choose another path or set force=true." % path)
+        raise CredentialError(
+            "INVALID",
+            "%s already holds a key for other rules, another application or another endpoint: nothing was asked. Choose another path or set force=true." % path,
+        )
     result["changed"] = True
     if module.check_mode:
         result["msg"] = "Would ask for a consumer key with %d access rules and write it to %s." % (len(rules), path)
@@ -309,16 +321,23 @@ def request(module, client, rules, result):
     # Unsigned: only the application key identifies the caller (python-ovh's request_consumerkey does the same).
     answer = client.post_unsigned(routes.CREDENTIAL_REQUEST, body=body).data
     if not isinstance(answer, dict) or not answer.get("consumerKey") or not answer.get("validationUrl"):
-        raise CredentialError("INVALID_RESPONSE", "POST %s did not return a consumer key and a validation URL."
-                              % routes.CREDENTIAL_REQUEST)
+        raise CredentialError("INVALID_RESPONSE", "POST %s did not return a consumer key and a validation URL." % routes.CREDENTIAL_REQUEST)
     # mkstemp makes the temporary file 0600: the key never sits in a readable file
-    record = {"consumer_key": answer["consumerKey"], "validation_url": answer["validationUrl"], "endpoint": client.base_url,
-              "application_key": client.application_key, "access_rules": rules, "state": answer.get("state"),
-              "requested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    record = {
+        "consumer_key": answer["consumerKey"],
+        "validation_url": answer["validationUrl"],
+        "endpoint": client.base_url,
+        "application_key": client.application_key,
+        "access_rules": rules,
+        "state": answer.get("state"),
+        "requested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     write_json_atomic(path, record, 0o600)
-    result.update(validation_url=answer["validationUrl"],
-                  msg="A consumer key was requested and written to %s (mode 0600). Open the validation URL, log in to the "
-                      "OVHcloud account that owns the services and validate it; then run with state=validated." % path)
+    result.update(
+        validation_url=answer["validationUrl"],
+        msg="A consumer key was requested and written to %s (mode 0600). Open the validation URL, log in to the "
+        "OVHcloud account that owns the services and validate it; then run with state=validated." % path,
+    )
 
 
 def check(module, client, stored, result):
@@ -333,27 +352,45 @@ def check(module, client, stored, result):
                 raise
             if not params["wait"] or time.time() + params["wait_delay"] > deadline:
                 raise CredentialError(
-                    "NOT_VALIDATED", "The consumer key in %s is not validated%s (the API refuses it: %s). Open %s, log in "
+                    "NOT_VALIDATED",
+                    "The consumer key in %s is not validated%s (the API refuses it: %s). Open %s, log in "
                     "to the OVHcloud account and validate it (a refused or expired key needs a new request: force=true)."
-                    % (params["path"], " after waiting %d s" % params["wait_timeout"] if params["wait"] else " yet",
-                       err.error_code, stored.get("validation_url") or "its validation URL")) from None
+                    % (
+                        params["path"],
+                        " after waiting %d s" % params["wait_timeout"] if params["wait"] else " yet",
+                        err.error_code,
+                        stored.get("validation_url") or "its validation URL",
+                    ),
+                ) from None
             time.sleep(params["wait_delay"])
     if not isinstance(credential, dict) or credential.get("status") != "validated":
-        raise CredentialError("NOT_VALIDATED", "The consumer key in %s reads status %r, not validated."
-                              % (params["path"], credential.get("status") if isinstance(credential, dict) else credential))
+        raise CredentialError(
+            "NOT_VALIDATED",
+            "The consumer key in %s reads status %r, not validated."
+            % (params["path"], credential.get("status") if isinstance(credential, dict) else credential),
+        )
     granted = rule_set(credential.get("rules"))
     missing = sorted(rule_set(stored.get("access_rules")) - granted)
-    result["credential"] = {"credential_id": credential.get("credentialId"), "application_id": credential.get("applicationId"),
-                            "status": credential.get("status"), "expiration": credential.get("expiration"),
-                            "rules": credential.get("rules")}
+    result["credential"] = {
+        "credential_id": credential.get("credentialId"),
+        "application_id": credential.get("applicationId"),
+        "status": credential.get("status"),
+        "expiration": credential.get("expiration"),
+        "rules": credential.get("rules"),
+    }
     if missing:
-        raise CredentialError("RULES_MISMATCH", "The consumer key in %s lacks access rules that were asked for: %s."
-                              % (params["path"], ", ".join("%s %s" % rule for rule in missing)))
+        raise CredentialError(
+            "RULES_MISMATCH",
+            "The consumer key in %s lacks access rules that were asked for: %s." % (params["path"], ", ".join("%s %s" % rule for rule in missing)),
+        )
     extra = sorted(granted - rule_set(stored.get("access_rules")))
     if extra:
         module.warn("The consumer key holds access rules beyond the ones asked for: %s." % ", ".join("%s %s" % r for r in extra))
     result["msg"] = "The consumer key in %s is validated%s and holds the %d access rules asked for." % (
-        params["path"], " until %s" % credential["expiration"] if credential.get("expiration") else "", len(granted))
+        params["path"],
+        " until %s" % credential["expiration"] if credential.get("expiration") else "",
+        len(granted),
+    )
 
 
 def main():
@@ -382,9 +419,11 @@ def main():
         module.fail_json(msg=missing_required_lib("ovh"), exception=OVH_IMPORT_ERROR, **result)
     names = params["service_names"]
     if names is not None and (not names or not all(SERVICE_NAME.match(name) for name in names)):
-        module.fail_json(msg="service_names must list exact service names (letters, digits, '.', '_', '-'; no patterns).",
-                         failure={"status": None, "error_code": "INVALID", "message": "service_names", "query_id": None,
-                                  "method": None, "path": None}, **result)
+        module.fail_json(
+            msg="service_names must list exact service names (letters, digits, '.', '_', '-'; no patterns).",
+            failure={"status": None, "error_code": "INVALID", "message": "service_names", "query_id": None, "method": None, "path": None},
+            **result,
+        )
     if params["wait_delay"] < 1 or params["wait_timeout"] < 0:
         module.fail_json(msg="wait_delay must be at least 1 and wait_timeout 0 or more.", **result)
     client = None
@@ -401,18 +440,29 @@ def main():
             result["validation_url"] = stored.get("validation_url")
             client = build_client(params, stored["consumer_key"])
             if (stored.get("application_key"), stored.get("endpoint")) != (client.application_key, client.base_url):
-                raise CredentialError("INVALID", "The key in %s was requested by application %s on %s: check it with that "
-                                                 "application's key and secret and that endpoint, not %s on %s."
-                                      % (params["path"], stored.get("application_key"), stored.get("endpoint"),
-                                         client.application_key, client.base_url))
+                raise CredentialError(
+                    "INVALID",
+                    "The key in %s was requested by application %s on %s: check it with that "
+                    "application's key and secret and that endpoint, not %s on %s."
+                    % (params["path"], stored.get("application_key"), stored.get("endpoint"), client.application_key, client.base_url),
+                )
             check(module, client, stored, result)
         # Only the rules under /dedicatedCloud name a service; the others are account-wide.
         result["not_narrowed"] = [rule for rule in result["access_rules"] if not rule["path"].startswith(routes.SERVICE_LIST)]
     except CredentialError as err:
         result["api_calls"] = client.api_calls if client is not None else result["api_calls"]
-        module.fail_json(msg=err.msg, failure={"status": None, "error_code": err.code, "message": err.msg,
-                                               "query_id": getattr(client, "last_query_id", None), "method": None,
-                                               "path": None}, **result)
+        module.fail_json(
+            msg=err.msg,
+            failure={
+                "status": None,
+                "error_code": err.code,
+                "message": err.msg,
+                "query_id": getattr(client, "last_query_id", None),
+                "method": None,
+                "path": None,
+            },
+            **result,
+        )
     except OvhApiError as err:
         result["api_calls"] = client.api_calls if client is not None else result["api_calls"]
         module.fail_json(msg=str(err), failure=err.to_failure(), **result)

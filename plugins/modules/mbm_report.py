@@ -217,7 +217,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import append_locked, file_mode, read_bytes, read_json, write_atomic
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import SecretFound, find_secret
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._report import (
     audit_lines,
     build_report,
@@ -295,17 +294,20 @@ def main():
     # Mask every secret-looking value wherever Ansible would echo it (module arguments in the result).
     for name in ("content", "records", "entries"):
         for _where, value in iter_secrets(params[name], name):
-            for item in (value if isinstance(value, (list, tuple)) else [value]):
+            for item in value if isinstance(value, (list, tuple)) else [value]:
                 module.no_log_values.add(item if isinstance(item, str) else json.dumps(item, sort_keys=True))
 
     if kind == "check":
-        found = [where[len("content."):] for where, _value in iter_secrets(params["content"], "content")]
+        found = [where[len("content.") :] for where, _value in iter_secrets(params["content"], "content")]
         if found:
-            module.fail_json(msg="%s looks like it holds a secret (a token, a signature, a password or a credential, for example in a "
-                                 "pre-signed or authenticated link): refused, as reports and the audit log never store one. Give a "
-                                 "reference that grants no access instead (a ticket, a path, the link without its signature or "
-                                 "credentials), and keep the secret in a vault. Nothing was written." % ", ".join(found),
-                             changed=False, secrets=found)
+            module.fail_json(
+                msg="%s looks like it holds a secret (a token, a signature, a password or a credential, for example in a "
+                "pre-signed or authenticated link): refused, as reports and the audit log never store one. Give a "
+                "reference that grants no access instead (a ticket, a path, the link without its signature or "
+                "credentials), and keep the secret in a vault. Nothing was written." % ", ".join(found),
+                changed=False,
+                secrets=found,
+            )
         module.exit_json(changed=False, check_mode=module.check_mode, secrets=[])
 
     # A manifest or the run metadata of a report holding a secret is refused. A host's record (report) or an audit
@@ -313,8 +315,9 @@ def main():
     try:
         find_secret(params["content"], "content")
     except SecretFound as exc:
-        module.fail_json(msg="Refusing to write %s: %s holds a secret (a token or credential); reports, manifests and the audit log "
-                             "never store one" % (kind, to_native(exc)))
+        module.fail_json(
+            msg="Refusing to write %s: %s holds a secret (a token or credential); reports, manifests and the audit log never store one" % (kind, to_native(exc))
+        )
 
     for warning in params["warnings"] or []:
         module.warn(warning)
@@ -340,8 +343,10 @@ def main():
                 markdown_path = path[:-5] + ".md" if path.endswith(".json") else path + ".md"
             report = build_report(params)
             if report.get("approved_not_in_run"):
-                module.warn("Approved but not in this run (no host of the play has these service names; a typo, or a --limit subset): %s"
-                            % ", ".join(report["approved_not_in_run"]))
+                module.warn(
+                    "Approved but not in this run (no host of the play has these service names; a typo, or a --limit subset): %s"
+                    % ", ".join(report["approved_not_in_run"])
+                )
             result["markdown_path"] = markdown_path
             result["summary"] = report["summary"]
             changed = write_document(module, path, report, mode, ignore_keys)

@@ -430,7 +430,8 @@ def main():
     mbm = MbmModule(argument_spec=argument_spec, supports_check_mode=True)
     params = mbm.params
     run_operation(
-        mbm, confirm_termination,
+        mbm,
+        confirm_termination,
         service_name=params["service_name"],
         token=params["token"],
         reason=params["reason"],

@@ -356,7 +356,8 @@ def main():
     mbm = MbmModule(argument_spec=argument_spec, supports_check_mode=True)
     params = mbm.params
     run_operation(
-        mbm, request_termination,
+        mbm,
+        request_termination,
         service_name=params["service_name"],
         allow_non_mbm=params["allow_non_mbm"],
         force_new_request=params["force_new_request"],

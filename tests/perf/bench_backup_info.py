@@ -75,9 +75,13 @@ def bench(vms, latency, datacenters, concurrency, repeat, state_dir):
         for mode, options, pagination in MODES:
             sim.set_option("pagination", pagination)
             args = {
-                "endpoint": sim.url, "application_key": credentials.APPLICATION_KEY,
-                "application_secret": credentials.APPLICATION_SECRET, "consumer_key": credentials.CK_FULL,
-                "api_rate_limit": 0, "state_dir": state_dir, "service_name": service,
+                "endpoint": sim.url,
+                "application_key": credentials.APPLICATION_KEY,
+                "application_secret": credentials.APPLICATION_SECRET,
+                "consumer_key": credentials.CK_FULL,
+                "api_rate_limit": 0,
+                "state_dir": state_dir,
+                "service_name": service,
                 "api_concurrency": concurrency,
             }
             args.update(options)
@@ -90,12 +94,18 @@ def bench(vms, latency, datacenters, concurrency, repeat, state_dir):
                     raise SystemExit("%s with %d VMs failed: %s" % (mode, vms, result.get("msg")))
                 runs.append((elapsed, result))
             wall, result = min(runs, key=lambda item: item[0])
-            rows.append({
-                "vms": vms, "mode": mode, "calls": result["api_calls"]["total"],
-                "vm_calls": result["api_calls"]["by_route"].get(VM_ROUTE, 0), "wall_seconds": round(wall, 2),
-                "passed": result["passed"], "fingerprint": result["manifest"]["fingerprint"],
-                "vms_seen": result["summary"]["vms"],
-            })
+            rows.append(
+                {
+                    "vms": vms,
+                    "mode": mode,
+                    "calls": result["api_calls"]["total"],
+                    "vm_calls": result["api_calls"]["by_route"].get(VM_ROUTE, 0),
+                    "wall_seconds": round(wall, 2),
+                    "passed": result["passed"],
+                    "fingerprint": result["manifest"]["fingerprint"],
+                    "vms_seen": result["summary"]["vms"],
+                }
+            )
     return rows
 
 
@@ -112,8 +122,10 @@ def main(argv=None):
     counts = [int(item) for item in args.vms.split(",") if item.strip()]
     state_dir = tempfile.mkdtemp(prefix="mbm-bench-state-")
     atexit.register(shutil.rmtree, state_dir, True)
-    sys.stdout.write("mbm_backup_info benchmark: latency %.3f s per call, %d datacenter(s), api_concurrency %d, "
-                     "api_rate_limit 0\n" % (args.latency, args.datacenters, args.concurrency))
+    sys.stdout.write(
+        "mbm_backup_info benchmark: latency %.3f s per call, %d datacenter(s), api_concurrency %d, "
+        "api_rate_limit 0\n" % (args.latency, args.datacenters, args.concurrency)
+    )
     sys.stdout.write("python %s, %s, %d CPU(s)\n\n" % (platform.python_version(), platform.platform(), os.cpu_count() or 0))
     header = "%6s  %-9s  %6s  %8s  %8s  %-6s  %s" % ("VMs", "mode", "calls", "VM GETs", "wall s", "passed", "same verdict")
     sys.stdout.write(header + "\n" + "-" * len(header) + "\n")
@@ -123,9 +135,10 @@ def main(argv=None):
         same = len(set((row["passed"], row["fingerprint"]) for row in rows)) == 1
         for row in rows:
             row["same_as_other_modes"] = same
-            sys.stdout.write("%6d  %-9s  %6d  %8d  %8.2f  %-6s  %s\n" % (
-                row["vms"], row["mode"], row["calls"], row["vm_calls"], row["wall_seconds"], row["passed"],
-                "yes" if same else "NO"))
+            sys.stdout.write(
+                "%6d  %-9s  %6d  %8d  %8.2f  %-6s  %s\n"
+                % (row["vms"], row["mode"], row["calls"], row["vm_calls"], row["wall_seconds"], row["passed"], "yes" if same else "NO")
+            )
             sys.stdout.flush()
         all_rows.extend(rows)
     if args.json:

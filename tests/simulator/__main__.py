@@ -21,8 +21,7 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--url-file", help="also write the JSON line to this file (atomically) once serving")
-    parser.add_argument("--option", action="append", default=[], metavar="NAME=JSON",
-                        help="set a simulator option, e.g. --option email_delay_seconds=600")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=JSON", help="set a simulator option, e.g. --option email_delay_seconds=600")
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     args = parser.parse_args(argv)
 

@@ -40,8 +40,13 @@ def _access_rules(body):
     if not isinstance(rules, list) or not rules:
         raise bad_request("Invalid body: accessRules must be a non-empty list")
     for rule in rules:
-        if (not isinstance(rule, dict) or set(rule) != {"method", "path"} or rule["method"] not in METHODS
-                or not isinstance(rule["path"], str) or not rule["path"].startswith("/")):
+        if (
+            not isinstance(rule, dict)
+            or set(rule) != {"method", "path"}
+            or rule["method"] not in METHODS
+            or not isinstance(rule["path"], str)
+            or not rule["path"].startswith("/")
+        ):
             raise bad_request("Invalid access rule %r: {method: GET|POST|PUT|DELETE, path: /...} expected" % (rule,))
     redirection = body.get("redirection")
     if redirection is not None and not (isinstance(redirection, str) and redirection.startswith(("http://", "https://"))):
@@ -57,13 +62,11 @@ def request_credential(req):
     rules = _access_rules(req.json)
     consumer_key = "".join(secrets.choice(_ALPHABET) for dummy in range(32))
     token = "".join(secrets.choice(_ALPHABET) for dummy in range(64))
-    cred = Credential({"consumerKey": consumer_key, "applicationKey": app_key, "status": "pendingValidation",
-                       "rules": rules}, None, req.now)
+    cred = Credential({"consumerKey": consumer_key, "applicationKey": app_key, "status": "pendingValidation", "rules": rules}, None, req.now)
     req.state.register_credential(cred)
     _requests(req.state)[token] = consumer_key
     host = req.headers.get("Host") or "127.0.0.1"
-    return {"validationUrl": "http://%s/auth/?credentialToken=%s" % (host, token), "consumerKey": consumer_key,
-            "state": "pendingValidation"}
+    return {"validationUrl": "http://%s/auth/?credentialToken=%s" % (host, token), "consumerKey": consumer_key, "state": "pendingValidation"}
 
 
 ROUTE = Route("POST", "/auth/credential", request_credential, signed=False)
@@ -76,6 +79,7 @@ def register(routes):
 
 
 # --- admin API ----------------------------------------------------------------------------------------------
+
 
 def _find(state, key):
     """A requested credential by its credentialToken (from the validation URL) or its consumer key."""
@@ -115,20 +119,27 @@ def _public(described):
 
 def describe(state, cred, now):
     token = [t for t, ck in _requests(state).items() if ck == cred.consumer_key]
-    return {"credentialToken": token[0] if token else None, "consumerKey": cred.consumer_key,
-            "credentialId": cred.credential_id, "status": cred.effective_status(now),
-            "account": cred.account.nic if cred.account else None, "rules": [dict(rule) for rule in cred.rules]}
+    return {
+        "credentialToken": token[0] if token else None,
+        "consumerKey": cred.consumer_key,
+        "credentialId": cred.credential_id,
+        "status": cred.effective_status(now),
+        "account": cred.account.nic if cred.account else None,
+        "rules": [dict(rule) for rule in cred.rules],
+    }
 
 
 def admin_handler(method, path):
     """The admin handler ``(core, data) -> answer`` of ``GET /_sim/credentials`` and
     ``POST /_sim/credentials/<credentialToken or consumerKey>/validate`` (body ``{account?, expiration?, refuse?}``)."""
+
     def handler(core, data):
         with core.lock:
             now = core.clock.now()
             if method == "GET" and path == "/credentials":
                 return [describe(core.state, core.state.credentials[ck], now) for ck in _requests(core.state).values()]
             if method == "POST" and path.startswith("/credentials/") and path.endswith("/validate"):
-                return validate(core.state, path[len("/credentials/"):-len("/validate")], data, now)
+                return validate(core.state, path[len("/credentials/") : -len("/validate")], data, now)
         raise ModelError("Unknown admin route %s %s" % (method, path))
+
     return handler

@@ -9,20 +9,49 @@ import fnmatch
 import html
 
 HTML_ERROR_PAGE = (
-    "<html>\r\n<head><title>{code}</title></head>\r\n<body>\r\n<center><h1>{code}</h1></center>\r\n"
-    "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    "<html>\r\n<head><title>{code}</title></head>\r\n<body>\r\n<center><h1>{code}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
 
-_FIELDS = ("route", "method", "path", "status", "body", "html", "count", "retry_after", "latency",
-           "drop_after_apply", "drop", "error_code", "message", "after_apply", "echo_body")
+_FIELDS = (
+    "route",
+    "method",
+    "path",
+    "status",
+    "body",
+    "html",
+    "count",
+    "retry_after",
+    "latency",
+    "drop_after_apply",
+    "drop",
+    "error_code",
+    "message",
+    "after_apply",
+    "echo_body",
+)
 
 
 class Fault:
     """One fault rule. ``count`` is how many calls it still applies to (``None``: every call)."""
 
-    def __init__(self, route="*", method=None, path=None, status=None, body=None, html=False, count=1,
-                 retry_after=None, latency=0.0, drop_after_apply=False, drop=False, error_code=None, message=None,
-                 after_apply=False, echo_body=False):
+    def __init__(
+        self,
+        route="*",
+        method=None,
+        path=None,
+        status=None,
+        body=None,
+        html=False,
+        count=1,
+        retry_after=None,
+        latency=0.0,
+        drop_after_apply=False,
+        drop=False,
+        error_code=None,
+        message=None,
+        after_apply=False,
+        echo_body=False,
+    ):
         if route != "*" and " " in route:
             method, route = route.split(" ", 1)
         self.route = route
@@ -38,8 +67,8 @@ class Fault:
         self.drop = bool(drop)
         self.error_code = error_code
         self.message = message
-        self.after_apply = bool(after_apply)   # with status: run the call (a write is applied), then answer the status
-        self.echo_body = bool(echo_body)       # the error answer quotes the request body (after ``message``), as some pages do
+        self.after_apply = bool(after_apply)  # with status: run the call (a write is applied), then answer the status
+        self.echo_body = bool(echo_body)  # the error answer quotes the request body (after ``message``), as some pages do
         self.hits = 0
 
     @classmethod
@@ -70,6 +99,7 @@ class Fault:
     def error_body(self, request_body=""):
         """``(content_type, text)`` of the fault's error answer (HTML pages only; JSON bodies are built by the server)."""
         from .routes import http_code  # pylint: disable=import-outside-toplevel
+
         page = HTML_ERROR_PAGE.format(code=http_code(self.status))
         if self.echo_body:
             echo = "<p>%s</p><pre>%s</pre>\r\n" % (html.escape(self.message or ""), html.escape(request_body or ""))
@@ -77,8 +107,21 @@ class Fault:
         return "text/html", page
 
     def to_dict(self):
-        return {"route": self.route, "method": self.method, "path": self.path, "status": self.status,
-                "body": self.body, "html": self.html, "count": self.count, "retry_after": self.retry_after,
-                "latency": self.latency, "drop_after_apply": self.drop_after_apply, "drop": self.drop,
-                "error_code": self.error_code, "message": self.message, "after_apply": self.after_apply,
-                "echo_body": self.echo_body, "hits": self.hits}
+        return {
+            "route": self.route,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "body": self.body,
+            "html": self.html,
+            "count": self.count,
+            "retry_after": self.retry_after,
+            "latency": self.latency,
+            "drop_after_apply": self.drop_after_apply,
+            "drop": self.drop,
+            "error_code": self.error_code,
+            "message": self.message,
+            "after_apply": self.after_apply,
+            "echo_body": self.echo_body,
+            "hits": self.hits,
+        }

@@ -24,8 +24,10 @@ def _vm(vm_id, name, repository_id, stale_every, index):
         "name": name,
         "powerState": "poweredOn",
         "backup": {
-            "state": "delivered", "lastResult": "success",
-            "lastSuccessfulCreationTime": "-%dh" % age, "lastCreationTime": "-%dh" % age,
+            "state": "delivered",
+            "lastResult": "success",
+            "lastSuccessfulCreationTime": "-%dh" % age,
+            "lastCreationTime": "-%dh" % age,
             "restorePoints": [
                 {"creationTime": "-%dh" % age, "type": "incremental"},
                 {"creationTime": "-%dh" % (age + 24), "type": "incremental"},
@@ -52,28 +54,37 @@ def generate(services=1, vms=10, datacenters=1, now=None, stale_every=0, product
             dc_id = dc_index + 1
             count = vms // datacenters + (1 if dc_index < vms % datacenters else 0)
             first = sum(vms // datacenters + (1 if i < vms % datacenters else 0) for i in range(dc_index))
-            dcs.append({
-                "datacenterId": dc_id, "name": "datacenter%d" % dc_id,
-                "backup": {"state": "enabled", "backupOffer": "advanced"},
-                "vms": [_vm(dc_id * 100000 + i + 1, "vm-%05d" % (first + i + 1), 1, stale_every, first + i)
-                        for i in range(count)],
-                "filers": [{"filerId": dc_id * 100 + 1, "name": "ssd-%06d" % (dc_id * 100 + 1), "vmTotal": count}],
-            })
-        service_specs.append({
-            "serviceName": name, "serviceId": 100001 + index, "productReference": product, "state": "delivered",
-            "description": "generated %d" % (index + 1), "datacenters": dcs,
-            "backupRepositories": [{"repositoryId": 1, "replication": True, "syncStatus": "ok",
-                                    "lastSuccessfulReplicationDate": "-5h"}],
-        })
+            dcs.append(
+                {
+                    "datacenterId": dc_id,
+                    "name": "datacenter%d" % dc_id,
+                    "backup": {"state": "enabled", "backupOffer": "advanced"},
+                    "vms": [_vm(dc_id * 100000 + i + 1, "vm-%05d" % (first + i + 1), 1, stale_every, first + i) for i in range(count)],
+                    "filers": [{"filerId": dc_id * 100 + 1, "name": "ssd-%06d" % (dc_id * 100 + 1), "vmTotal": count}],
+                }
+            )
+        service_specs.append(
+            {
+                "serviceName": name,
+                "serviceId": 100001 + index,
+                "productReference": product,
+                "state": "delivered",
+                "description": "generated %d" % (index + 1),
+                "datacenters": dcs,
+                "backupRepositories": [{"repositoryId": 1, "replication": True, "syncStatus": "ok", "lastSuccessfulReplicationDate": "-5h"}],
+            }
+        )
     fixture = {
-        "applications": [{"applicationKey": credentials.APPLICATION_KEY,
-                          "applicationSecret": credentials.APPLICATION_SECRET, "applicationId": 4242}],
-        "accounts": [{
-            "nic": credentials.NIC,
-            "consumerKeys": [{"consumerKey": credentials.CK_FULL, "applicationKey": credentials.APPLICATION_KEY,
-                              "credentialId": 5001, "rules": FULL_RULES}],
-            "services": service_specs,
-        }],
+        "applications": [{"applicationKey": credentials.APPLICATION_KEY, "applicationSecret": credentials.APPLICATION_SECRET, "applicationId": 4242}],
+        "accounts": [
+            {
+                "nic": credentials.NIC,
+                "consumerKeys": [
+                    {"consumerKey": credentials.CK_FULL, "applicationKey": credentials.APPLICATION_KEY, "credentialId": 5001, "rules": FULL_RULES}
+                ],
+                "services": service_specs,
+            }
+        ],
     }
     if now is not None:
         fixture["now"] = now

@@ -17,48 +17,88 @@ from . import emails as email_styles
 from .timeutil import iso_date, iso_datetime, parse_time, resolve_dates
 
 DEFAULT_OPTIONS = {
-    "timestamp_tolerance": 300,       # seconds between X-Ovh-Timestamp and the simulator clock
+    "timestamp_tolerance": 300,  # seconds between X-Ovh-Timestamp and the simulator clock
     "token_validity_seconds": 72 * 3600,
-    "token_error_status": 400,        # 400 | 403 | 409 for a wrong, expired or used token
-    "removal_seconds": 3600,          # from confirmation (or expiration) to the service being gone
+    "token_error_status": 400,  # 400 | 403 | 409 for a wrong, expired or used token
+    "removal_seconds": 3600,  # from confirmation (or expiration) to the service being gone
     # dedicatedCloud.state while the removal runs: one value, or a list gone through in equal parts of removal_seconds
     # (values of dedicatedCloud.StateEnum found in every public copy of the schema; toRemove is in newer copies only).
     "removal_state": ["toUnprovision", "unprovisionning"],
-    "email_delay_seconds": 0,         # default delay of termination e-mails (a service may override it)
-    "pagination": True,               # honour X-Pagination-Mode: CachedObjectList-Pages
-    "list_order": "asc",              # order of id lists: asc | desc
-    "latency": 0.0,                   # seconds added to every API call (benchmarks)
+    "email_delay_seconds": 0,  # default delay of termination e-mails (a service may override it)
+    "pagination": True,  # honour X-Pagination-Mode: CachedObjectList-Pages
+    "list_order": "asc",  # order of id lists: asc | desc
+    "latency": 0.0,  # seconds added to every API call (benchmarks)
     "pending_action_on_request": "terminate",  # added to billing.lifecycle.current.pendingActions; "" for none
-    "current_credential_needs_rule": False,    # GET /auth/currentCredential needs an access rule
-    "iam_refusal_key": "iam",         # details key naming a refused action: iam | authentication (see api-assumptions)
-    "expired_service_infos_readable": True,    # serviceInfos of an expired service answers (others 460)
-    "terminate_busy_status": 409,     # status of terminate on a service that is not available/delivered
-    "email_utc_offset_minutes": 0,    # UTC offset of e-mail dates in the API (e.g. 60 for +01:00)
+    "current_credential_needs_rule": False,  # GET /auth/currentCredential needs an access rule
+    "iam_refusal_key": "iam",  # details key naming a refused action: iam | authentication (see api-assumptions)
+    "expired_service_infos_readable": True,  # serviceInfos of an expired service answers (others 460)
+    "terminate_busy_status": 409,  # status of terminate on a service that is not available/delivered
+    "email_utc_offset_minutes": 0,  # UTC offset of e-mail dates in the API (e.g. 60 for +01:00)
     "email_link_form": email_styles.DEFAULT_LINK_FORM,  # confirmation link form (emails.LINK_FORMS); a service's wins
 }
 
 TERMINATION_REASONS = (
-    "FEATURES_DONT_SUIT_ME", "LACK_OF_PERFORMANCES", "MIGRATED_TO_ANOTHER_OVH_PRODUCT", "MIGRATED_TO_COMPETITOR",
-    "NOT_ENOUGH_RECOGNITION", "NOT_NEEDED_ANYMORE", "NOT_RELIABLE", "NO_ANSWER", "OTHER",
-    "PRODUCT_DIMENSION_DONT_SUIT_ME", "PRODUCT_TOOLS_DONT_SUIT_ME", "TOO_EXPENSIVE", "TOO_HARD_TO_USE",
+    "FEATURES_DONT_SUIT_ME",
+    "LACK_OF_PERFORMANCES",
+    "MIGRATED_TO_ANOTHER_OVH_PRODUCT",
+    "MIGRATED_TO_COMPETITOR",
+    "NOT_ENOUGH_RECOGNITION",
+    "NOT_NEEDED_ANYMORE",
+    "NOT_RELIABLE",
+    "NO_ANSWER",
+    "OTHER",
+    "PRODUCT_DIMENSION_DONT_SUIT_ME",
+    "PRODUCT_TOOLS_DONT_SUIT_ME",
+    "TOO_EXPENSIVE",
+    "TOO_HARD_TO_USE",
     "UNSATIFIED_BY_CUSTOMER_SUPPORT",
 )
 TERMINATION_FUTURE_USES = (
-    "NOT_REPLACING_SERVICE", "OTHER", "SUBSCRIBE_AN_OTHER_SERVICE", "SUBSCRIBE_OTHER_KIND_OF_SERVICE_WITH_COMPETITOR",
+    "NOT_REPLACING_SERVICE",
+    "OTHER",
+    "SUBSCRIBE_AN_OTHER_SERVICE",
+    "SUBSCRIBE_OTHER_KIND_OF_SERVICE_WITH_COMPETITOR",
     "SUBSCRIBE_SIMILAR_SERVICE_WITH_COMPETITOR",
 )
 DC_STATES = (
-    "available", "delivered", "disabled", "disabling", "error", "migrating", "provisionning", "recycling", "reserved",
-    "toDisable", "toProvision", "toRecycle", "toRemove", "toUnprovision", "unprovisionning", "upgrading",
+    "available",
+    "delivered",
+    "disabled",
+    "disabling",
+    "error",
+    "migrating",
+    "provisionning",
+    "recycling",
+    "reserved",
+    "toDisable",
+    "toProvision",
+    "toRecycle",
+    "toRemove",
+    "toUnprovision",
+    "unprovisionning",
+    "upgrading",
 )
 TERMINABLE_STATES = ("available", "delivered")
 RENEW_FIELDS = {"automatic": bool, "deleteAtExpiration": bool, "forced": bool, "manualPayment": bool, "period": int}
 
 # Keys of a fixture service that configure the simulator rather than the dedicatedCloud object.
-_SERVICE_SIM_KEYS = frozenset([
-    "serviceId", "expired", "deleted", "emailStyle", "emailHost", "emailDelaySeconds", "emailLinkForm", "serviceInfos", "service",
-    "datacenters", "filers", "backupRepositories", "tokens",
-])
+_SERVICE_SIM_KEYS = frozenset(
+    [
+        "serviceId",
+        "expired",
+        "deleted",
+        "emailStyle",
+        "emailHost",
+        "emailDelaySeconds",
+        "emailLinkForm",
+        "serviceInfos",
+        "service",
+        "datacenters",
+        "filers",
+        "backupRepositories",
+        "tokens",
+    ]
+)
 
 
 class ModelError(Exception):
@@ -172,14 +212,23 @@ class Service:
             self.filers[obj["filerId"]] = obj
         self.repositories = {}
         for index, repo in enumerate(spec.get("backupRepositories", []), start=1):
-            obj = _merge({"repositoryId": index, "repositoryName": "repo-%s-%d" % (self.name, index),
-                          "replication": False, "syncStatus": "ok", "lastSuccessfulReplicationDate": None}, repo)
+            obj = _merge(
+                {
+                    "repositoryId": index,
+                    "repositoryName": "repo-%s-%d" % (self.name, index),
+                    "replication": False,
+                    "syncStatus": "ok",
+                    "lastSuccessfulReplicationDate": None,
+                },
+                repo,
+            )
             self.repositories[obj["repositoryId"]] = obj
-        self.tokens = []                 # {token, created, used, invalidated}
+        self.tokens = []  # {token, created, used, invalidated}
         for token in spec.get("tokens", []):
-            self.tokens.append({"token": token["token"], "created": parse_time(token.get("created", "now"), now),
-                                "used": bool(token.get("used", False)), "invalidated": False})
-        self.removal_started = None      # epoch when the removal started
+            self.tokens.append(
+                {"token": token["token"], "created": parse_time(token.get("created", "now"), now), "used": bool(token.get("used", False)), "invalidated": False}
+            )
+        self.removal_started = None  # epoch when the removal started
         self.removal_reason = None
         self.deleted_at = None
         if self.deleted:
@@ -215,8 +264,7 @@ class Service:
             "userSessionTimeout": 1800,
             "advancedSecurity": False,
             "servicePackName": "default",
-            "iam": {"id": "a1b2c3d4-0000-4000-8000-%012d" % int(spec["serviceId"]),
-                    "urn": "urn:v1:eu:resource:pccVMware:%s" % name, "displayName": name},
+            "iam": {"id": "a1b2c3d4-0000-4000-8000-%012d" % int(spec["serviceId"]), "urn": "urn:v1:eu:resource:pccVMware:%s" % name, "displayName": name},
         }
         overrides = {key: value for key, value in spec.items() if key not in _SERVICE_SIM_KEYS}
         api = _merge(defaults, overrides)
@@ -238,8 +286,7 @@ class Service:
             "contactAdmin": self.account.nic,
             "contactBilling": self.account.nic,
             "contactTech": self.account.nic,
-            "renew": {"automatic": True, "deleteAtExpiration": False, "forced": False, "manualPayment": False,
-                      "period": 1},
+            "renew": {"automatic": True, "deleteAtExpiration": False, "forced": False, "manualPayment": False, "period": 1},
         }
         infos = _merge(defaults, spec.get("serviceInfos"))
         infos["serviceId"] = self.service_id
@@ -250,19 +297,22 @@ class Service:
         defaults = {
             "serviceId": self.service_id,
             "parentServiceId": None,
-            "resource": {"name": self.name, "displayName": self.api.get("description") or self.name,
-                         "state": "active", "product": {"name": "dedicatedCloud", "description": "Managed Bare Metal"
-                                                        if self.api["productReference"] == "MBM" else "Hosted Private Cloud"}},
+            "resource": {
+                "name": self.name,
+                "displayName": self.api.get("description") or self.name,
+                "state": "active",
+                "product": {"name": "dedicatedCloud", "description": "Managed Bare Metal" if self.api["productReference"] == "MBM" else "Hosted Private Cloud"},
+            },
             "billing": {
                 "expirationDate": iso_datetime(parse_time(infos["expiration"])),
                 "nextBillingDate": iso_datetime(parse_time(infos["expiration"])),
                 "plan": {"code": "pcc-%s" % self.api["productReference"].lower(), "invoiceName": "Managed Bare Metal"},
-                "lifecycle": {"current": {"state": "active", "pendingActions": [], "terminationDate": None,
-                                          "creationDate": iso_datetime(parse_time(infos["creation"]))},
-                              "capacities": {"actions": ["terminate", "terminateAtExpirationDate"]}},
+                "lifecycle": {
+                    "current": {"state": "active", "pendingActions": [], "terminationDate": None, "creationDate": iso_datetime(parse_time(infos["creation"]))},
+                    "capacities": {"actions": ["terminate", "terminateAtExpirationDate"]},
+                },
             },
-            "route": {"path": "/dedicatedCloud/{serviceName}", "url": "/dedicatedCloud/%s" % self.name,
-                      "vars": [{"key": "serviceName", "value": self.name}]},
+            "route": {"path": "/dedicatedCloud/{serviceName}", "url": "/dedicatedCloud/%s" % self.name, "vars": [{"key": "serviceName", "value": self.name}]},
         }
         entry = _merge(defaults, spec.get("service"))
         if infos["renew"].get("deleteAtExpiration"):
@@ -324,8 +374,13 @@ class Service:
             self.api["state"] = states[min(index, len(states) - 1)]
         action = options.get("pending_action_on_request")
         newest = self.newest_token()
-        if (action and self.removal_started is None and newest is not None and not newest["used"]
-                and now - newest["created"] > options["token_validity_seconds"]):
+        if (
+            action
+            and self.removal_started is None
+            and newest is not None
+            and not newest["used"]
+            and now - newest["created"] > options["token_validity_seconds"]
+        ):
             # the request lapsed unconfirmed: its pending action goes with it [assumed, docs/api-assumptions.md]
             self._set_pending(self.service_entry, action, False)
 
@@ -339,31 +394,57 @@ class Service:
 
     def set_renew(self, renew):
         self.service_infos["renew"].update(renew)
-        self._set_pending(self.service_entry, "terminateAtExpirationDate",
-                          bool(self.service_infos["renew"].get("deleteAtExpiration")))
+        self._set_pending(self.service_entry, "terminateAtExpirationDate", bool(self.service_infos["renew"].get("deleteAtExpiration")))
 
     def summary(self):
-        return {"serviceName": self.name, "serviceId": self.service_id, "account": self.account.nic,
-                "state": self.api["state"], "deleted": self.deleted, "expired": self.expired,
-                "removalStarted": self.removal_started, "resourceState": self.service_entry["resource"]["state"],
-                "renew": dict(self.service_infos["renew"])}
+        return {
+            "serviceName": self.name,
+            "serviceId": self.service_id,
+            "account": self.account.nic,
+            "state": self.api["state"],
+            "deleted": self.deleted,
+            "expired": self.expired,
+            "removalStarted": self.removal_started,
+            "resourceState": self.service_entry["resource"]["state"],
+            "renew": dict(self.service_infos["renew"]),
+        }
 
 
 class Datacenter:
     def __init__(self, spec, index, service_name):
         self.datacenter_id = int(spec.get("datacenterId", index))
-        self.api = _merge({"datacenterId": self.datacenter_id, "name": "datacenter%d" % self.datacenter_id,
-                           "commercialName": "Managed Bare Metal datacenter", "commercialRangeName": "2016",
-                           "description": "", "horizontalScalingDatastoreSize": None, "isRemovable": False,
-                           "version": "7.0"},
-                          {key: value for key, value in spec.items() if key not in ("vms", "filers", "backup")})
+        self.api = _merge(
+            {
+                "datacenterId": self.datacenter_id,
+                "name": "datacenter%d" % self.datacenter_id,
+                "commercialName": "Managed Bare Metal datacenter",
+                "commercialRangeName": "2016",
+                "description": "",
+                "horizontalScalingDatastoreSize": None,
+                "isRemovable": False,
+                "version": "7.0",
+            },
+            {key: value for key, value in spec.items() if key not in ("vms", "filers", "backup")},
+        )
         backup = spec.get("backup")
         if backup is None:
             backup = {"state": "disabled", "backupOffer": None, "replicationZone": None}
-        self.backup = _merge({"state": "enabled", "backupOffer": "classic", "replicationZone": None,
-                              "backupDurationInReport": True, "backupSizeInReport": True, "diskSizeInReport": True,
-                              "fullDayInReport": False, "mailAddress": None, "restorePointInReport": True,
-                              "scheduleHour": "22:00:00", "encryption": False}, backup)
+        self.backup = _merge(
+            {
+                "state": "enabled",
+                "backupOffer": "classic",
+                "replicationZone": None,
+                "backupDurationInReport": True,
+                "backupSizeInReport": True,
+                "diskSizeInReport": True,
+                "fullDayInReport": False,
+                "mailAddress": None,
+                "restorePointInReport": True,
+                "scheduleHour": "22:00:00",
+                "encryption": False,
+            },
+            backup,
+        )
         self.vms = {}
         for vm_index, vm_spec in enumerate(spec.get("vms", []), start=1):
             vm = _vm(vm_spec, self.datacenter_id * 1000 + vm_index, service_name)
@@ -378,9 +459,17 @@ def _vm(spec, default_id, service_name):
     vm_id = int(spec.get("vmId", default_id))
     name = spec.get("name", "vm-%d" % vm_id)
     defaults = {
-        "vmId": vm_id, "name": name, "moRef": "vm-%d" % vm_id, "powerState": "poweredOn",
-        "hostName": "172.16.0.%d" % (vm_id % 250 + 1), "clusterName": "Cluster1", "cpuNum": 2, "memoryMax": 4096,
-        "vmwareTools": "guestToolsRunning", "snapshotNum": 0, "folderName": None,
+        "vmId": vm_id,
+        "name": name,
+        "moRef": "vm-%d" % vm_id,
+        "powerState": "poweredOn",
+        "hostName": "172.16.0.%d" % (vm_id % 250 + 1),
+        "clusterName": "Cluster1",
+        "cpuNum": 2,
+        "memoryMax": 4096,
+        "vmwareTools": "guestToolsRunning",
+        "snapshotNum": 0,
+        "folderName": None,
         "filers": [{"name": "ssd-%06d" % (vm_id % 7 + 1), "committed": 40.0, "capacity": 100.0}],
         "networks": [{"name": "VM Network"}],
         "backup": None,
@@ -388,40 +477,76 @@ def _vm(spec, default_id, service_name):
     vm = _merge(defaults, {key: value for key, value in spec.items() if key != "backup"})
     backup = spec.get("backup")
     if backup is not None:
-        vm["backup"] = _merge({"state": "delivered", "lastResult": "success", "lastSuccessfulCreationTime": None,
-                               "lastCreationTime": None, "restorePoints": [], "retentionTime": 7,
-                               "backupDays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                                              "Sunday"], "backupRepositoryId": 1, "offerType": "classic",
-                               "jobName": "%s-%s" % (service_name, name)}, backup)
+        vm["backup"] = _merge(
+            {
+                "state": "delivered",
+                "lastResult": "success",
+                "lastSuccessfulCreationTime": None,
+                "lastCreationTime": None,
+                "restorePoints": [],
+                "retentionTime": 7,
+                "backupDays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+                "backupRepositoryId": 1,
+                "offerType": "classic",
+                "jobName": "%s-%s" % (service_name, name),
+            },
+            backup,
+        )
         points = []
         for point_index, point in enumerate(vm["backup"].get("restorePoints") or [], start=1):
-            points.append(_merge({"restorePointId": vm_id * 100 + point_index, "creationTime": None,
-                                  "isCorrupted": False, "size": 10737418240, "type": "incremental"}, point))
+            points.append(
+                _merge(
+                    {"restorePointId": vm_id * 100 + point_index, "creationTime": None, "isCorrupted": False, "size": 10737418240, "type": "incremental"}, point
+                )
+            )
         vm["backup"]["restorePoints"] = points
     return vm
 
 
 def _filer(spec, default_id):
     filer_id = int(spec.get("filerId", default_id))
-    return _merge({"filerId": filer_id, "name": "ssd-%06d" % filer_id, "size": {"unit": "GB", "value": 3000},
-                   "spaceUsed": 1200.0, "spaceFree": 1800.0, "spaceProvisionned": 1500.0, "vmTotal": 0,
-                   "state": "delivered", "fullProfile": "3t-ssd", "billingType": "monthly", "profile": "3t-ssd"},
-                  spec)
+    return _merge(
+        {
+            "filerId": filer_id,
+            "name": "ssd-%06d" % filer_id,
+            "size": {"unit": "GB", "value": 3000},
+            "spaceUsed": 1200.0,
+            "spaceFree": 1800.0,
+            "spaceProvisionned": 1500.0,
+            "vmTotal": 0,
+            "state": "delivered",
+            "fullProfile": "3t-ssd",
+            "billingType": "monthly",
+            "profile": "3t-ssd",
+        },
+        spec,
+    )
 
 
 class Account:
     def __init__(self, spec, state, now):
         self.nic = spec["nic"]
-        self.me = _merge({"nichandle": self.nic, "email": spec.get("email", "%s@example.com" % self.nic),
-                          "firstname": "Test", "name": "Account", "country": "FR", "language": "en_GB",
-                          "ovhSubsidiary": "FR", "currency": {"code": "EUR", "symbol": "EURO"},
-                          "state": "complete", "customerCode": "1234-5678-90"}, spec.get("me"))
+        self.me = _merge(
+            {
+                "nichandle": self.nic,
+                "email": spec.get("email", "%s@example.com" % self.nic),
+                "firstname": "Test",
+                "name": "Account",
+                "country": "FR",
+                "language": "en_GB",
+                "ovhSubsidiary": "FR",
+                "currency": {"code": "EUR", "symbol": "EURO"},
+                "state": "complete",
+                "customerCode": "1234-5678-90",
+            },
+            spec.get("me"),
+        )
         iam = spec.get("iam") or {}
         self.iam_enabled = bool(iam.get("enabled", False))
         self.iam_allowed = list(iam.get("allowedActions", []))
         self.services = {}
-        self.emails = []              # delivered: {id, date, subject, body, epoch[, serviceName, token]}
-        self.pending_emails = []      # {deliver_at, service, token, subject, body}
+        self.emails = []  # delivered: {id, date, subject, body, epoch[, serviceName, token]}
+        self.pending_emails = []  # {deliver_at, service, token, subject, body}
         for cred in spec.get("consumerKeys", []):
             state.register_credential(Credential(cred, self, now))
         for svc in spec.get("services", []):
@@ -436,8 +561,13 @@ class Account:
         """A pre-seeded e-mail: literal subject/body, or ``termination: {service, token, style?, host?, linkForm?,
         serviceId?}`` (``serviceId`` renders the billing form unless ``linkForm`` says otherwise)."""
         epoch = parse_time(email.get("date", "now"), now)
-        mail = {"id": int(email["id"]) if "id" in email else state.next_email_id(), "date": iso_datetime(epoch),
-                "epoch": epoch, "subject": email.get("subject", ""), "body": email.get("body", "")}
+        mail = {
+            "id": int(email["id"]) if "id" in email else state.next_email_id(),
+            "date": iso_datetime(epoch),
+            "epoch": epoch,
+            "subject": email.get("subject", ""),
+            "body": email.get("body", ""),
+        }
         term = email.get("termination")
         if term:
             service = self.services.get(term["service"])
@@ -445,15 +575,19 @@ class Account:
                 raise ModelError("e-mail %s: unknown service %s" % (mail["id"], term["service"]))
             token = term.get("token") or email_styles.new_token()
             mail["subject"], mail["body"] = email_styles.render(
-                term.get("style", service.email_style), term.get("host", service.email_host), self.nic, service.name,
-                term.get("serviceId", service.service_id), token,
+                term.get("style", service.email_style),
+                term.get("host", service.email_host),
+                self.nic,
+                service.name,
+                term.get("serviceId", service.service_id),
+                token,
                 # a serviceId of its own (a trap: a link for another id) only exists in the billing form
-                link_form=term.get("linkForm", "billing" if "serviceId" in term else service.link_form(state.options)))
+                link_form=term.get("linkForm", "billing" if "serviceId" in term else service.link_form(state.options)),
+            )
             mail["serviceName"] = service.name
             mail["token"] = token
             if term.get("serviceId", service.service_id) == service.service_id:
-                service.tokens.append({"token": token, "created": epoch, "used": bool(term.get("used", False)),
-                                       "invalidated": False})
+                service.tokens.append({"token": token, "created": epoch, "used": bool(term.get("used", False)), "invalidated": False})
                 service.tokens.sort(key=lambda t: t["created"])
                 for older in service.tokens[:-1]:
                     older["invalidated"] = True
@@ -465,9 +599,15 @@ class Account:
         due = sorted((mail for mail in self.pending_emails if mail["deliver_at"] <= now), key=lambda m: m["deliver_at"])
         for mail in due:
             self.pending_emails.remove(mail)
-            delivered = {"id": state.next_email_id(), "date": iso_datetime(mail["deliver_at"]),
-                         "epoch": mail["deliver_at"], "subject": mail["subject"], "body": mail["body"],
-                         "serviceName": mail["service"], "token": mail["token"]}
+            delivered = {
+                "id": state.next_email_id(),
+                "date": iso_datetime(mail["deliver_at"]),
+                "epoch": mail["deliver_at"],
+                "subject": mail["subject"],
+                "body": mail["body"],
+                "serviceName": mail["service"],
+                "token": mail["token"],
+            }
             state.mailbox(mail.get("to") or self.nic).append(delivered)
 
     def email(self, email_id):
@@ -483,14 +623,18 @@ class State:
     def __init__(self, fixture, now):
         self.options = dict(DEFAULT_OPTIONS)
         self.options.update(fixture.get("options") or {})
-        self.applications = {}        # application_key -> {applicationKey, applicationSecret, applicationId, name}
-        self.credentials = {}         # consumer_key -> Credential
+        self.applications = {}  # application_key -> {applicationKey, applicationSecret, applicationId, name}
+        self.credentials = {}  # consumer_key -> Credential
         self.services_by_id = {}
-        self.mailboxes = {}           # nic -> delivered e-mails of a NIC that is not an account of the fixture
+        self.mailboxes = {}  # nic -> delivered e-mails of a NIC that is not an account of the fixture
         self._email_id = int(fixture.get("firstEmailId", 1000)) - 1
         for index, app in enumerate(fixture.get("applications", []), start=1):
-            entry = {"applicationKey": app["applicationKey"], "applicationSecret": app["applicationSecret"],
-                     "applicationId": int(app.get("applicationId", index)), "name": app.get("name", "app%d" % index)}
+            entry = {
+                "applicationKey": app["applicationKey"],
+                "applicationSecret": app["applicationSecret"],
+                "applicationId": int(app.get("applicationId", index)),
+                "name": app.get("name", "app%d" % index),
+            }
             self.applications[entry["applicationKey"]] = entry
         self.accounts = {}
         for spec in fixture.get("accounts", []):
@@ -554,13 +698,14 @@ class State:
             token["invalidated"] = True
         token = email_styles.new_token()
         service.tokens.append({"token": token, "created": now, "used": False, "invalidated": False})
-        subject, body = email_styles.render(service.email_style, service.email_host, service.admin_contact,
-                                            service.name, service.service_id, token, link_form=service.link_form(self.options))
+        subject, body = email_styles.render(
+            service.email_style, service.email_host, service.admin_contact, service.name, service.service_id, token, link_form=service.link_form(self.options)
+        )
         delay = service.email_delay if service.email_delay is not None else self.options["email_delay_seconds"]
         # The token goes to the service's admin contact (API schema), which may be another NIC than the account.
-        service.account.pending_emails.append({"deliver_at": now + float(delay), "service": service.name,
-                                               "token": token, "subject": subject, "body": body,
-                                               "to": service.admin_contact})
+        service.account.pending_emails.append(
+            {"deliver_at": now + float(delay), "service": service.name, "token": token, "subject": subject, "body": body, "to": service.admin_contact}
+        )
         action = self.options.get("pending_action_on_request")
         if action:
             service._set_pending(service.service_entry, action, True)  # pylint: disable=protected-access
@@ -655,9 +800,13 @@ class State:
     def snapshot(self):
         return {
             "options": dict(self.options),
-            "accounts": {nic: {"services": [svc.summary() for svc in account.services.values()],
-                               "emailIds": [mail["id"] for mail in account.emails],
-                               "pendingEmails": len(account.pending_emails),
-                               "iam": {"enabled": account.iam_enabled, "allowedActions": list(account.iam_allowed)}}
-                         for nic, account in self.accounts.items()},
+            "accounts": {
+                nic: {
+                    "services": [svc.summary() for svc in account.services.values()],
+                    "emailIds": [mail["id"] for mail in account.emails],
+                    "pendingEmails": len(account.pending_emails),
+                    "iam": {"enabled": account.iam_enabled, "allowedActions": list(account.iam_allowed)},
+                }
+                for nic, account in self.accounts.items()
+            },
         }

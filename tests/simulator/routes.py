@@ -59,16 +59,16 @@ class Request:
     def __init__(self, state, method, path, query, body, json_body, headers, now):
         self.state = state
         self.method = method
-        self.path = path              # API path without /1.0 and query
-        self.query = query            # dict name -> list of values
-        self.body = body              # raw text
-        self.json = json_body         # decoded body or None
+        self.path = path  # API path without /1.0 and query
+        self.query = query  # dict name -> list of values
+        self.body = body  # raw text
+        self.json = json_body  # decoded body or None
         self.headers = headers
         self.now = now
         self.params = {}
         self.account = None
         self.credential = None
-        self.expanding = False        # True while building an X-Pagination-Mode list of objects
+        self.expanding = False  # True while building an X-Pagination-Mode list of objects
 
     def for_item(self, **params):
         """The same call, for one element of an expanded list."""
@@ -93,7 +93,7 @@ class Route:
         self.handler = handler
         self.iam = iam
         self.signed = signed
-        self.item = item              # (placeholder name, item template) for list expansion
+        self.item = item  # (placeholder name, item template) for list expansion
         pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
         self.regex = re.compile("^" + pattern + "$")
         self.key = "%s %s" % (method, template)
@@ -111,6 +111,7 @@ def _ordered(req, ids):
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
+
 
 def _service(req, allow_expired=False):
     name = req.params["serviceName"]
@@ -146,6 +147,7 @@ def _body_object(req):
 
 
 # --- handlers ---------------------------------------------------------------------------------------------
+
 
 def auth_time(req):
     return int(req.now)
@@ -202,8 +204,7 @@ def terminate(req):
     if service.removing:
         raise api_error(409, "A termination of this service is already in progress")
     if service.api["state"] not in TERMINABLE_STATES:
-        raise api_error(int(req.options["terminate_busy_status"]),
-                        "The service cannot be terminated in its current state (%s)" % service.api["state"])
+        raise api_error(int(req.options["terminate_busy_status"]), "The service cannot be terminated in its current state (%s)" % service.api["state"])
     req.state.request_termination(service, req.now)
     return "Please check your mailbox to confirm the termination of your service %s" % service.name
 
@@ -220,8 +221,7 @@ def confirm_termination(req):
     if "reason" in body and body["reason"] not in TERMINATION_REASONS:
         raise bad_request("Invalid value for reason: %s is not a valid service.TerminationReasonEnum" % body["reason"])
     if "futureUse" in body and body["futureUse"] not in TERMINATION_FUTURE_USES:
-        raise bad_request("Invalid value for futureUse: %s is not a valid service.TerminationFutureUseEnum"
-                          % body["futureUse"])
+        raise bad_request("Invalid value for futureUse: %s is not a valid service.TerminationFutureUseEnum" % body["futureUse"])
     if "commentary" in body and not isinstance(body["commentary"], str):
         raise bad_request("Invalid value for commentary: a string is expected")
     if service.removing:
@@ -339,18 +339,22 @@ ROUTES = [
     Route("GET", _DCD + "/backup", get_datacenter_backup, iam=_PCC + "datacenter/backup/get"),
     Route("GET", _DCD + "/vm", list_vms, iam=_PCC + "datacenter/vm/get", item=("vmId", _DCD + "/vm/{vmId}")),
     Route("GET", _DCD + "/vm/{vmId}", get_vm, iam=_PCC + "datacenter/vm/get"),
-    Route("GET", _DCD + "/filer", list_datacenter_filers, iam=_PCC + "datacenter/filer/get",
-          item=("filerId", _DCD + "/filer/{filerId}")),
+    Route("GET", _DCD + "/filer", list_datacenter_filers, iam=_PCC + "datacenter/filer/get", item=("filerId", _DCD + "/filer/{filerId}")),
     Route("GET", _DCD + "/filer/{filerId}", get_datacenter_filer, iam=_PCC + "datacenter/filer/get"),
     Route("GET", _DC + "/filer", list_filers, iam=_PCC + "filer/get", item=("filerId", _DC + "/filer/{filerId}")),
     Route("GET", _DC + "/filer/{filerId}", get_filer, iam=_PCC + "filer/get"),
-    Route("GET", _DC + "/backupRepository", list_repositories, iam=_PCC + "backupRepository/get",
-          item=("repositoryId", _DC + "/backupRepository/{repositoryId}")),
+    Route(
+        "GET", _DC + "/backupRepository", list_repositories, iam=_PCC + "backupRepository/get", item=("repositoryId", _DC + "/backupRepository/{repositoryId}")
+    ),
     Route("GET", _DC + "/backupRepository/{repositoryId}", get_repository, iam=_PCC + "backupRepository/get"),
-    Route("GET", "/me/notification/email/history", list_emails, iam="account:apiovh:me/notification/email/history/get",
-          item=("emailId", "/me/notification/email/history/{emailId}")),
-    Route("GET", "/me/notification/email/history/{emailId}", get_email,
-          iam="account:apiovh:me/notification/email/history/get"),
+    Route(
+        "GET",
+        "/me/notification/email/history",
+        list_emails,
+        iam="account:apiovh:me/notification/email/history/get",
+        item=("emailId", "/me/notification/email/history/{emailId}"),
+    ),
+    Route("GET", "/me/notification/email/history/{emailId}", get_email, iam="account:apiovh:me/notification/email/history/get"),
     Route("GET", "/services", list_services, iam="account:apiovh:services/get", item=("serviceId", "/services/{serviceId}")),
     Route("GET", "/services/{serviceId}", get_service_entry, iam="account:apiovh:services/get"),
 ]

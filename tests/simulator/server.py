@@ -172,7 +172,7 @@ class Core:
     def handle_api(self, method, raw_path, headers, body, host):
         """Answer one API call (``raw_path`` starts with /1.0)."""
         parts = urlsplit(raw_path)
-        path = parts.path[len(API_PREFIX):] or "/"
+        path = parts.path[len(API_PREFIX) :] or "/"
         query = parse_qs(parts.query, keep_blank_values=True)
         route, params = find_route(method, path)
         key = route.key if route else "%s %s" % (method, path)
@@ -187,7 +187,7 @@ class Core:
             self.faults = [item for item in self.faults if not item.exhausted]
         latency = float(self.state.options.get("latency") or 0) + (fault.latency if fault else 0.0)
         if latency:
-            time.sleep(latency)   # outside the lock: concurrent calls overlap like on the real API
+            time.sleep(latency)  # outside the lock: concurrent calls overlap like on the real API
         applies_first = fault is not None and fault.after_apply and not fault.drop
         response = self._fault_response(fault, body) if fault and (fault.status or fault.drop) and not applies_first else None
         if response is None:
@@ -227,8 +227,9 @@ class Core:
                 now = self.clock.now()
                 self.state.tick(now)
                 if route is None:
-                    raise api_error(404 if params is None else 405, "Got an invalid (or empty) URL" if params is None
-                                    else "Method %s not allowed on %s" % (method, path))
+                    raise api_error(
+                        404 if params is None else 405, "Got an invalid (or empty) URL" if params is None else "Method %s not allowed on %s" % (method, path)
+                    )
                 json_body = None
                 if body:
                     try:
@@ -279,8 +280,7 @@ class Core:
                 details = {"unauthorizedActionsByAuthentication": route.iam, "unauthorizedActionsByIAM": ""}
             else:
                 details = {"unauthorizedActionsByIAM": route.iam}
-            raise ApiError(403, {"class": "Client::Forbidden", "message": "User not granted for this request",
-                                 "details": details})
+            raise ApiError(403, {"class": "Client::Forbidden", "message": "User not granted for this request", "details": details})
 
     def _run(self, route, req):
         """Run the handler; expand lists into objects when asked with X-Pagination-Mode."""
@@ -298,26 +298,25 @@ class Core:
             raise api_error(400, "Invalid pagination headers") from None
         if size < 1 or number < 1:
             raise api_error(400, "Invalid pagination headers")
-        page = objects[(number - 1) * size:number * size]
-        return page, {"X-Pagination-Elements": str(len(objects)), "X-Pagination-Size": str(size),
-                      "X-Pagination-Number": str(number)}
+        page = objects[(number - 1) * size : number * size]
+        return page, {"X-Pagination-Elements": str(len(objects)), "X-Pagination-Size": str(size), "X-Pagination-Number": str(number)}
 
     # --- admin API ---------------------------------------------------------------------------------------
 
     def handle_admin(self, method, raw_path, body):
         parts = urlsplit(raw_path)
-        path = parts.path[len(ADMIN_PREFIX):] or "/"
+        path = parts.path[len(ADMIN_PREFIX) :] or "/"
         try:
             data = json.loads(body) if body else {}
         except ValueError:
             return Response(400, {"message": "Invalid JSON"})
         handler = ADMIN_ROUTES.get((method, path))
         if handler is None and method == "POST" and path.startswith("/services/"):
-            handler = _admin_patch_service(unquote(path[len("/services/"):]))
+            handler = _admin_patch_service(unquote(path[len("/services/") :]))
         if handler is None and path.startswith("/credentials"):
             handler = auth_credentials.admin_handler(method, path)
         if handler is None and method == "GET" and path.startswith("/mailboxes/"):
-            handler = _admin_mailbox(unquote(path[len("/mailboxes/"):]))
+            handler = _admin_mailbox(unquote(path[len("/mailboxes/") :]))
         if handler is None:
             return Response(404, {"message": "Unknown admin route %s %s" % (method, path)})
         try:
@@ -339,7 +338,7 @@ def _admin_patch_service(name):
     return lambda core, data: core.patch_service(name, data)
 
 
-auth_credentials.register(ROUTES)   # POST /auth/credential (tests/simulator/auth_credentials.py)
+auth_credentials.register(ROUTES)  # POST /auth/credential (tests/simulator/auth_credentials.py)
 
 
 def _admin_mailbox(nic):
@@ -364,7 +363,7 @@ ADMIN_ROUTES = {
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    wbufsize = -1                     # one buffered write per response (flushed by the base class)
+    wbufsize = -1  # one buffered write per response (flushed by the base class)
     disable_nagle_algorithm = True
 
     def version_string(self):
@@ -402,7 +401,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 128          # bursts of concurrent calls in benchmarks
+    request_queue_size = 128  # bursts of concurrent calls in benchmarks
 
     def __init__(self, address, core, verbose=False):
         if ":" in address[0]:
@@ -426,8 +425,7 @@ class Simulator:
     def start(self):
         if self._server is None:
             self._server = _Server(self._address, self.core, self._verbose)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="ovh-simulator", daemon=True)
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="ovh-simulator", daemon=True)
             self._thread.start()
         return self
 

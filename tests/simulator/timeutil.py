@@ -16,10 +16,20 @@ _REL = re.compile(r"^([+-])((?:\d+(?:\.\d+)?[smhdw])+)$")
 
 # Keys whose values are calendar dates (YYYY-MM-DD) in the API; every other date key is a date-time.
 DATE_ONLY_KEYS = frozenset(["creation", "expiration", "engagedUpTo"])
-DATETIME_KEYS = frozenset([
-    "date", "lastSuccessfulCreationTime", "lastCreationTime", "creationTime", "lastSuccessfulReplicationDate",
-    "expirationDate", "terminationDate", "creationDate", "nextBillingDate", "lastUpdate",
-])
+DATETIME_KEYS = frozenset(
+    [
+        "date",
+        "lastSuccessfulCreationTime",
+        "lastCreationTime",
+        "creationTime",
+        "lastSuccessfulReplicationDate",
+        "expirationDate",
+        "terminationDate",
+        "creationDate",
+        "nextBillingDate",
+        "lastUpdate",
+    ]
+)
 _ALL_DATE_KEYS = DATE_ONLY_KEYS | DATETIME_KEYS
 
 

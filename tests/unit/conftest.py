@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.tests.simulator import Simulator
-from ansible_collections.ovhcloud.mbm.tests.simulator import credentials
+from ansible_collections.ovhcloud.mbm.tests.simulator import Simulator, credentials
 
 
 @pytest.fixture
@@ -73,10 +72,8 @@ def ovh_client():
     """
     import ovh  # pylint: disable=import-outside-toplevel
 
-    def make(simulator, consumer_key=credentials.CK_FULL, application_key=credentials.APPLICATION_KEY,
-             application_secret=credentials.APPLICATION_SECRET):
-        client = ovh.Client(endpoint="ovh-eu", application_key=application_key, application_secret=application_secret,
-                            consumer_key=consumer_key)
+    def make(simulator, consumer_key=credentials.CK_FULL, application_key=credentials.APPLICATION_KEY, application_secret=credentials.APPLICATION_SECRET):
+        client = ovh.Client(endpoint="ovh-eu", application_key=application_key, application_secret=application_secret, consumer_key=consumer_key)
         client._endpoint = simulator.url  # pylint: disable=protected-access
         return client
 

@@ -63,4 +63,4 @@ def _parse_result(text):
         return json.loads(text)
     except ValueError:
         # Anything printed before the result (there should be nothing) must not hide it.
-        return json.loads(text[text.index("{"):])
+        return json.loads(text[text.index("{") :])

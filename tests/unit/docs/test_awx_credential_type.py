@@ -37,8 +37,7 @@ def _render(credential_type, values):
     """Render the env injectors as AWX does (Jinja2; a field left empty renders as an empty string)."""
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
     context = dict((field["id"], values.get(field["id"], "")) for field in credential_type["inputs"]["fields"])
-    return dict((name, environment.from_string(template).render(context))
-                for name, template in credential_type["injectors"]["env"].items())
+    return dict((name, environment.from_string(template).render(context)) for name, template in credential_type["injectors"]["env"].items())
 
 
 def test_document_loads_as_yaml_and_json(credential_type):
@@ -73,8 +72,7 @@ def test_injectors_are_the_ovh_environment(credential_type):
 
 
 def test_application_key_path_resolves_from_the_injected_environment(credential_type):
-    env = _render(credential_type, {"endpoint": "ovh-eu", "application_key": "ak", "application_secret": "as",
-                                    "consumer_key": "ck"})
+    env = _render(credential_type, {"endpoint": "ovh-eu", "application_key": "ak", "application_secret": "as", "consumer_key": "ck"})
     assert env["OVH_CLIENT_ID"] == "" and env["OVH_CLIENT_SECRET"] == ""
     endpoint, creds, source = _credentials.resolve_credentials(None, {}, environ=env, config_paths=[])
     assert endpoint == "ovh-eu"
@@ -98,8 +96,10 @@ def test_oauth2_on_another_endpoint_is_refused(credential_type):
 
 
 def test_both_families_filled_in_is_refused(credential_type):
-    env = _render(credential_type, {"endpoint": "ovh-eu", "application_key": "ak", "application_secret": "as",
-                                    "consumer_key": "ck", "client_id": "id", "client_secret": "secret"})
+    env = _render(
+        credential_type,
+        {"endpoint": "ovh-eu", "application_key": "ak", "application_secret": "as", "consumer_key": "ck", "client_id": "id", "client_secret": "secret"},
+    )
     with pytest.raises(OvhApiError) as info:
         _credentials.resolve_credentials(None, {}, environ=env, config_paths=[])
     assert "Mixed credentials" in str(info.value)

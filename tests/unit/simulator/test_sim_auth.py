@@ -25,8 +25,9 @@ def error_of(excinfo):
 
 
 def test_signature_matches_python_ovh_published_vector():
-    signature = compute_signature("9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk", "5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY", "GET",
-                                  "https://eu.api.ovh.com/1.0/auth", "", 1457018875)
+    signature = compute_signature(
+        "9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk", "5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY", "GET", "https://eu.api.ovh.com/1.0/auth", "", 1457018875
+    )
     assert signature == "$1$e9556054b6309771395efa467c22e627407461ad"
 
 
@@ -43,12 +44,20 @@ def _signed_request(sim, method, path, signed_body, sent_body=None, signed_path=
     """A hand-signed request: the signature covers ``signed_path``/``signed_body``, the request sends ``path``/``sent_body``."""
     stamp = str(int(sim.clock.now()) if timestamp is None else timestamp)
     url = sim.url + path
-    signature = compute_signature(creds.APPLICATION_SECRET, creds.CK_FULL, method, sim.url + (signed_path or path),
-                                  signed_body, stamp)
+    signature = compute_signature(creds.APPLICATION_SECRET, creds.CK_FULL, method, sim.url + (signed_path or path), signed_body, stamp)
     sent = signed_body if sent_body is None else sent_body
-    request = urllib.request.Request(url, data=sent.encode("utf-8") if sent else None, method=method, headers={
-        "X-Ovh-Application": creds.APPLICATION_KEY, "X-Ovh-Consumer": creds.CK_FULL, "X-Ovh-Timestamp": stamp,
-        "X-Ovh-Signature": signature, "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=sent.encode("utf-8") if sent else None,
+        method=method,
+        headers={
+            "X-Ovh-Application": creds.APPLICATION_KEY,
+            "X-Ovh-Consumer": creds.CK_FULL,
+            "X-Ovh-Timestamp": stamp,
+            "X-Ovh-Signature": signature,
+            "Content-Type": "application/json",
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -129,8 +138,7 @@ def test_unknown_application_key_is_refused(sim, ovh_client):
     client = ovh_client(sim, application_key="UnknownAppKey000")
     with pytest.raises(ovh.exceptions.InvalidKey) as excinfo:
         client.get("/me")
-    assert error_of(excinfo) == (403, {"httpCode": "403 Forbidden", "errorCode": "INVALID_KEY",
-                                       "message": "This application key is invalid"})
+    assert error_of(excinfo) == (403, {"httpCode": "403 Forbidden", "errorCode": "INVALID_KEY", "message": "This application key is invalid"})
 
 
 @pytest.mark.parametrize("consumer_key", ["UnknownConsumerKey00000000000001", creds.CK_PENDING, creds.CK_EXPIRED])
@@ -171,8 +179,7 @@ def test_least_privilege_key_allows_exactly_the_documented_calls(sim, ovh_client
 
 
 def test_access_rule_matching_uses_star_as_any_characters():
-    rules = [{"method": "GET", "path": "/dedicatedCloud*"}, {"method": "POST", "path": "/dedicatedCloud/*/terminate"},
-             {"method": "GET", "path": "/me"}]
+    rules = [{"method": "GET", "path": "/dedicatedCloud*"}, {"method": "POST", "path": "/dedicatedCloud/*/terminate"}, {"method": "GET", "path": "/me"}]
     assert rule_allows(rules, "GET", "/dedicatedCloud")
     assert rule_allows(rules, "GET", "/dedicatedCloud/pcc-1/datacenter/1/vm/2")
     assert rule_allows(rules, "POST", "/dedicatedCloud/pcc-1/terminate")
@@ -196,8 +203,14 @@ def test_iam_governed_account_refuses_with_the_iam_body(sim, ovh_client):
     assert client.get("/dedicatedCloud/%s/datacenter/1/backup" % creds.IAM_SERVICE)["state"] == "enabled"
     with pytest.raises(ovh.exceptions.APIError) as excinfo:
         client.post("/dedicatedCloud/%s/confirmTermination" % creds.IAM_SERVICE, token="x" * 32)
-    assert error_of(excinfo) == (403, {"class": "Client::Forbidden", "message": "User not granted for this request",
-                                       "details": {"unauthorizedActionsByIAM": "pccVMware:apiovh:confirmTermination"}})
+    assert error_of(excinfo) == (
+        403,
+        {
+            "class": "Client::Forbidden",
+            "message": "User not granted for this request",
+            "details": {"unauthorizedActionsByIAM": "pccVMware:apiovh:confirmTermination"},
+        },
+    )
     with pytest.raises(ovh.exceptions.APIError) as excinfo:
         client.put("/dedicatedCloud/%s/serviceInfos" % creds.IAM_SERVICE, renew={"deleteAtExpiration": True})
     assert error_of(excinfo)[1]["details"]["unauthorizedActionsByIAM"] == "pccVMware:apiovh:serviceInfos/edit"

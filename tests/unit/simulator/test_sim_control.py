@@ -40,6 +40,7 @@ def new_email_ids(sim, before):
 
 # --- clock ------------------------------------------------------------------------------------------------
 
+
 def test_clock_starts_at_fixture_now_and_flows(sim):
     start = sim.clock.now()
     assert 1795168800 <= start < 1795168800 + 60  # 2026-11-20T10:00:00Z in the unit fixture
@@ -65,11 +66,15 @@ def test_relative_fixture_dates_follow_the_fixture_now(sim, ovh_client):
     vm = client.get("/dedicatedCloud/%s/datacenter/1/vm/11" % creds.HEALTHY)
     assert vm["backup"]["lastSuccessfulCreationTime"] == "2026-11-20T04:00:00+00:00"
     assert [point["creationTime"] for point in vm["backup"]["restorePoints"]] == [
-        "2026-11-20T04:00:00+00:00", "2026-11-19T04:00:00+00:00", "2026-11-18T04:00:00+00:00"]
+        "2026-11-20T04:00:00+00:00",
+        "2026-11-19T04:00:00+00:00",
+        "2026-11-18T04:00:00+00:00",
+    ]
     assert client.get("/dedicatedCloud/%s/serviceInfos" % creds.HEALTHY)["expiration"] == "2026-12-10"
 
 
 # --- faults -----------------------------------------------------------------------------------------------
+
 
 def test_5xx_fault_applies_count_times_then_clears(sim, ovh_client):
     client = ovh_client(sim)
@@ -167,22 +172,19 @@ def test_fault_path_filter_and_unlimited_count(sim, ovh_client):
 
 def test_faults_through_admin_api(sim, ovh_client):
     client = ovh_client(sim)
-    added = admin(sim, "POST", "/faults", [{"route": "GET /me", "status": 500, "error_code": "INTERNAL",
-                                            "message": "boom"}])
+    added = admin(sim, "POST", "/faults", [{"route": "GET /me", "status": 500, "error_code": "INTERNAL", "message": "boom"}])
     assert added[0]["status"] == 500
     assert admin(sim, "GET", "/faults")[0]["route"] == "/me"
     with pytest.raises(ovh.exceptions.APIError) as excinfo:
         client.get("/me")
-    assert excinfo.value.response.json() == {"httpCode": "500 Internal Server Error", "errorCode": "INTERNAL",
-                                             "message": "boom"}
+    assert excinfo.value.response.json() == {"httpCode": "500 Internal Server Error", "errorCode": "INTERNAL", "message": "boom"}
     admin(sim, "POST", "/faults", {"route": "*", "status": 500, "count": 0})
     admin(sim, "DELETE", "/faults")
     assert client.get("/me")["nichandle"] == creds.NIC
 
 
 def test_bad_admin_requests_are_400_or_404(sim):
-    for method, path, body in [("POST", "/faults", {"route": "*", "colour": "red"}),
-                               ("POST", "/options", {"no_such_option": 1})]:
+    for method, path, body in [("POST", "/faults", {"route": "*", "colour": "red"}), ("POST", "/options", {"no_such_option": 1})]:
         with pytest.raises(urllib.error.HTTPError) as excinfo:
             admin(sim, method, path, body)
         assert excinfo.value.code == 400
@@ -192,6 +194,7 @@ def test_bad_admin_requests_are_400_or_404(sim):
 
 
 # --- call counts ------------------------------------------------------------------------------------------
+
 
 def test_call_counts_by_route_template_and_reset(sim, ovh_client):
     client = ovh_client(sim)
@@ -214,6 +217,7 @@ def test_call_counts_by_route_template_and_reset(sim, ovh_client):
 
 # --- list expansion ---------------------------------------------------------------------------------------
 
+
 def test_list_expansion_returns_objects_with_paging_headers(sim, ovh_client):
     client = ovh_client(sim)
     path = "/dedicatedCloud/%s/datacenter/1/vm" % creds.HEALTHY
@@ -229,12 +233,18 @@ def test_list_expansion_returns_objects_with_paging_headers(sim, ovh_client):
     assert bad.status_code == 400
 
 
-@pytest.mark.parametrize("path, key", [
-    ("/dedicatedCloud", "serviceName"), ("/dedicatedCloud/pcc-145-239-10-1/datacenter", "datacenterId"),
-    ("/dedicatedCloud/pcc-145-239-10-1/filer", "filerId"), ("/dedicatedCloud/pcc-145-239-10-1/datacenter/2/filer", "filerId"),
-    ("/dedicatedCloud/pcc-145-239-10-1/backupRepository", "repositoryId"), ("/me/notification/email/history", "id"),
-    ("/services", "serviceId"),
-])
+@pytest.mark.parametrize(
+    "path, key",
+    [
+        ("/dedicatedCloud", "serviceName"),
+        ("/dedicatedCloud/pcc-145-239-10-1/datacenter", "datacenterId"),
+        ("/dedicatedCloud/pcc-145-239-10-1/filer", "filerId"),
+        ("/dedicatedCloud/pcc-145-239-10-1/datacenter/2/filer", "filerId"),
+        ("/dedicatedCloud/pcc-145-239-10-1/backupRepository", "repositoryId"),
+        ("/me/notification/email/history", "id"),
+        ("/services", "serviceId"),
+    ],
+)
 def test_every_list_route_expands(sim, ovh_client, path, key):
     client = ovh_client(sim)
     ids = client.get(path)
@@ -252,6 +262,7 @@ def test_list_expansion_can_be_switched_off(sim, ovh_client):
 
 # --- fixtures, backup data --------------------------------------------------------------------------------
 
+
 def test_backup_evidence_fields(sim, ovh_client):
     client = ovh_client(sim)
     base = "/dedicatedCloud/%s" % creds.HEALTHY
@@ -261,8 +272,16 @@ def test_backup_evidence_fields(sim, ovh_client):
     assert (backup["state"], backup["backupOffer"], backup["replicationZone"]) == ("enabled", "advanced", "sbg")
     vm = client.get(base + "/datacenter/1/vm/13")
     assert vm["powerState"] == "poweredOff"
-    assert set(vm["backup"]) >= {"state", "lastResult", "lastSuccessfulCreationTime", "lastCreationTime", "restorePoints",
-                                 "retentionTime", "backupDays", "backupRepositoryId"}
+    assert set(vm["backup"]) >= {
+        "state",
+        "lastResult",
+        "lastSuccessfulCreationTime",
+        "lastCreationTime",
+        "restorePoints",
+        "retentionTime",
+        "backupDays",
+        "backupRepositoryId",
+    }
     assert set(vm["backup"]["restorePoints"][0]) == {"restorePointId", "creationTime", "isCorrupted", "size", "type"}
     repo = client.get(base + "/backupRepository/2")
     assert set(repo) >= {"repositoryName", "replication", "syncStatus", "lastSuccessfulReplicationDate"}
@@ -271,8 +290,7 @@ def test_backup_evidence_fields(sim, ovh_client):
     assert client.get(base + "/datacenter/1/filer/101")["vmTotal"] == 3
     assert client.get("/dedicatedCloud/%s/datacenter/2/backup" % creds.NO_BACKUP_DC)["state"] == "disabled"
     assert client.get("/dedicatedCloud/%s/backupRepository/1" % creds.OUT_OF_SYNC)["syncStatus"] == "out-of-sync"
-    degraded = client.raw_call("GET", "/dedicatedCloud/%s/datacenter/1/vm" % creds.DEGRADED_BACKUPS,
-                               headers=dict(EXPAND)).json()
+    degraded = client.raw_call("GET", "/dedicatedCloud/%s/datacenter/1/vm" % creds.DEGRADED_BACKUPS, headers=dict(EXPAND)).json()
     by_name = {vm["name"]: vm for vm in degraded}
     assert by_name["failed-01"]["backup"]["lastResult"] == "failed"
     assert by_name["corrupted-01"]["backup"]["restorePoints"][0]["isCorrupted"] is True
@@ -293,6 +311,7 @@ def test_simulator_from_dict_and_yaml(tmp_path, sim_factory, ovh_client):
 
 
 # --- generator and CLI ------------------------------------------------------------------------------------
+
 
 def test_generator_spreads_vms_over_datacenters(sim_factory, ovh_client):
     fixture = generate(services=3, vms=5, datacenters=2, stale_every=2)
@@ -319,9 +338,11 @@ def test_generator_cli_writes_a_fixture(tmp_path):
 def test_command_line_server(tmp_path):
     url_file = tmp_path / "url.json"
     process = subprocess.Popen(  # pylint: disable=consider-using-with
-        [sys.executable, "-m", "tests.simulator", "--fixture", "unit", "--port", "0", "--url-file", str(url_file),
-         "--option", "email_delay_seconds=60"],
-        cwd=COLLECTION_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [sys.executable, "-m", "tests.simulator", "--fixture", "unit", "--port", "0", "--url-file", str(url_file), "--option", "email_delay_seconds=60"],
+        cwd=COLLECTION_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 20
         while not url_file.exists() and time.monotonic() < deadline and process.poll() is None:
@@ -341,6 +362,7 @@ def test_command_line_server(tmp_path):
 
 
 # --- changes made by tests ----------------------------------------------------------------------------------
+
 
 def test_patch_service_through_python_and_admin_api(sim, ovh_client):
     client = ovh_client(sim)
@@ -372,22 +394,25 @@ def test_add_email_with_a_usable_token(sim, ovh_client):
 def test_integration_shell_library(tmp_path):
     library = os.path.join(COLLECTION_ROOT, "tests", "integration", "targets", "setup_simulator", "simulator.sh")
     script = tmp_path / "runme.sh"
-    script.write_text("\n".join([
-        "set -eu",
-        "source '%s'" % library,
-        "start_simulator unit --option removal_seconds=5",
-        'echo "url=${SIM_URL}"',
-        'echo "endpoint=${OVH_ENDPOINT} ck=${OVH_CONSUMER_KEY} rate=${OVH_API_RATE_LIMIT}"',
-        'echo "pid=${SIM_PID}"',
-        "sim_admin POST /clock '{\"set\": 1900000000}' >/dev/null",
-        '"${SIM_PYTHON}" -c \'import os, urllib.request; urllib.request.urlopen(os.environ["SIM_URL"] + "/auth/time").read()\'',
-        'echo "time_calls=$(sim_call_count "GET /auth/time") terminate_calls=$(sim_call_count "POST /dedicatedCloud/{serviceName}/terminate")"',
-        'echo "removal=$(sim_admin GET /options | "${SIM_PYTHON}" -c \'import json, sys; print(json.load(sys.stdin)["removal_seconds"])\')"',
-        "",
-    ]))
+    script.write_text(
+        "\n".join(
+            [
+                "set -eu",
+                "source '%s'" % library,
+                "start_simulator unit --option removal_seconds=5",
+                'echo "url=${SIM_URL}"',
+                'echo "endpoint=${OVH_ENDPOINT} ck=${OVH_CONSUMER_KEY} rate=${OVH_API_RATE_LIMIT}"',
+                'echo "pid=${SIM_PID}"',
+                "sim_admin POST /clock '{\"set\": 1900000000}' >/dev/null",
+                '"${SIM_PYTHON}" -c \'import os, urllib.request; urllib.request.urlopen(os.environ["SIM_URL"] + "/auth/time").read()\'',
+                'echo "time_calls=$(sim_call_count "GET /auth/time") terminate_calls=$(sim_call_count "POST /dedicatedCloud/{serviceName}/terminate")"',
+                'echo "removal=$(sim_admin GET /options | "${SIM_PYTHON}" -c \'import json, sys; print(json.load(sys.stdin)["removal_seconds"])\')"',
+                "",
+            ]
+        )
+    )
     env = dict(os.environ, ANSIBLE_TEST_PYTHON_INTERPRETER=sys.executable)
-    result = subprocess.run(["bash", str(script)], cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=60,
-                            check=False)
+    result = subprocess.run(["bash", str(script)], cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     lines = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line and " " not in line.split("=", 1)[0])
     assert lines["url"].startswith("http://127.0.0.1:") and lines["url"].endswith("/1.0")

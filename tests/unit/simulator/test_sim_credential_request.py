@@ -26,8 +26,7 @@ def admin(sim, method, path, body=None):
 
 
 def client(sim, application_key=creds.APPLICATION_KEY, consumer_key=None):
-    result = ovh.Client(endpoint="ovh-eu", application_key=application_key,
-                        application_secret=creds.APPLICATION_SECRET, consumer_key=consumer_key)
+    result = ovh.Client(endpoint="ovh-eu", application_key=application_key, application_secret=creds.APPLICATION_SECRET, consumer_key=consumer_key)
     result._endpoint = sim.url
     return result
 
@@ -69,14 +68,17 @@ def test_refused_key_stays_refused(sim):
         app.get("/me")
 
 
-@pytest.mark.parametrize("body, message", [
-    ({}, "a JSON object is expected"),
-    ({"accessRules": []}, "accessRules"),
-    ({"accessRules": [{"method": "PATCH", "path": "/me"}]}, "Invalid access rule"),
-    ({"accessRules": [{"method": "GET", "path": "me"}]}, "Invalid access rule"),
-    ({"accessRules": [{"method": "GET", "path": "/me"}], "redirection": "ftp://x"}, "redirection"),
-    ({"accessRules": [{"method": "GET", "path": "/me"}], "validity": 3600}, "unknown field"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({}, "a JSON object is expected"),
+        ({"accessRules": []}, "accessRules"),
+        ({"accessRules": [{"method": "PATCH", "path": "/me"}]}, "Invalid access rule"),
+        ({"accessRules": [{"method": "GET", "path": "me"}]}, "Invalid access rule"),
+        ({"accessRules": [{"method": "GET", "path": "/me"}], "redirection": "ftp://x"}, "redirection"),
+        ({"accessRules": [{"method": "GET", "path": "/me"}], "validity": 3600}, "unknown field"),
+    ],
+)
 def test_bad_requests_are_refused(sim, body, message):
     with pytest.raises(ovh.exceptions.BadParametersError) as info:
         client(sim).post("/auth/credential", _need_auth=False, **body)

@@ -51,9 +51,16 @@ def test_terminate_confirm_removal_and_gone(sim, ovh_client):
     assert "terminate" in entry["billing"]["lifecycle"]["current"]["pendingActions"]
     assert entry["resource"]["state"] == "active"
 
-    assert isinstance(client.post("/dedicatedCloud/%s/confirmTermination" % name, token=token,
-                                  reason="NOT_NEEDED_ANYMORE", futureUse="NOT_REPLACING_SERVICE",
-                                  commentary="decommissioned"), str)
+    assert isinstance(
+        client.post(
+            "/dedicatedCloud/%s/confirmTermination" % name,
+            token=token,
+            reason="NOT_NEEDED_ANYMORE",
+            futureUse="NOT_REPLACING_SERVICE",
+            commentary="decommissioned",
+        ),
+        str,
+    )
     assert client.get("/dedicatedCloud/%s" % name)["state"] == "toUnprovision"
     entry = client.get("/services/1001")
     assert entry["resource"]["state"] == "toDelete"
@@ -69,8 +76,7 @@ def test_terminate_confirm_removal_and_gone(sim, ovh_client):
     for path in ("", "/serviceInfos", "/datacenter", "/datacenter/1/vm/11"):
         with pytest.raises(ovh.exceptions.ResourceNotFoundError) as excinfo:
             client.get("/dedicatedCloud/%s%s" % (name, path))
-        assert excinfo.value.response.json()["message"] == (
-            "The requested object (serviceName = %s) does not exist" % name)
+        assert excinfo.value.response.json()["message"] == ("The requested object (serviceName = %s) does not exist" % name)
     assert name not in client.get("/dedicatedCloud")
     assert client.get("/services", resourceName=name) == [1001]
     entry = client.get("/services/1001")
@@ -159,8 +165,14 @@ def test_confirmation_body_is_validated(sim, ovh_client):
     name = creds.HEALTHY
     client.post("/dedicatedCloud/%s/terminate" % name)
     token = token_of(newest_email(client))
-    bad_bodies = [{}, {"token": ""}, {"token": token, "reason": "BORED"}, {"token": token, "futureUse": "MAYBE"},
-                  {"token": token, "commentary": 3}, {"token": token, "unknown": "x"}]
+    bad_bodies = [
+        {},
+        {"token": ""},
+        {"token": token, "reason": "BORED"},
+        {"token": token, "futureUse": "MAYBE"},
+        {"token": token, "commentary": 3},
+        {"token": token, "unknown": "x"},
+    ]
     for body in bad_bodies:
         with pytest.raises(ovh.exceptions.BadParametersError):
             client.post("/dedicatedCloud/%s/confirmTermination" % name, **body)
@@ -314,8 +326,9 @@ def test_schedule_delete_at_expiration(sim, ovh_client):
         client.get("/dedicatedCloud/%s" % creds.HEALTHY)
 
 
-@pytest.mark.parametrize("body", [{"status": "ok"}, {"renew": {"deleteAtExpiration": "yes"}}, {"renew": {"color": 1}},
-                                  {"renew": True}, {"renew": {"period": True}}])
+@pytest.mark.parametrize(
+    "body", [{"status": "ok"}, {"renew": {"deleteAtExpiration": "yes"}}, {"renew": {"color": 1}}, {"renew": True}, {"renew": {"period": True}}]
+)
 def test_service_infos_put_validation(sim, ovh_client, body):
     client = ovh_client(sim)
     with pytest.raises(ovh.exceptions.BadParametersError):
@@ -323,11 +336,14 @@ def test_service_infos_put_validation(sim, ovh_client, body):
     assert client.get("/dedicatedCloud/%s/serviceInfos" % creds.SCHEDULED)["renew"]["deleteAtExpiration"] is True
 
 
-@pytest.mark.parametrize("form, expected", [
-    ("dedicated_cloud", "https://www.ovh.com/manager/dedicated/#/configuration/dedicated_cloud/{name}?action=confirmcancel&amp;token={token}"),
-    ("terminate_confirm", "https://www.ovh.com/manager/dedicated/#/managedBaremetal/{name}/terminate-confirm?token={token}"),
-    ("billing", "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001&amp;token={token}"),
-])
+@pytest.mark.parametrize(
+    "form, expected",
+    [
+        ("dedicated_cloud", "https://www.ovh.com/manager/dedicated/#/configuration/dedicated_cloud/{name}?action=confirmcancel&amp;token={token}"),
+        ("terminate_confirm", "https://www.ovh.com/manager/dedicated/#/managedBaremetal/{name}/terminate-confirm?token={token}"),
+        ("billing", "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001&amp;token={token}"),
+    ],
+)
 def test_link_form_option_global_and_per_service(sim, ovh_client, form, expected):
     client = ovh_client(sim)
     sim.set_option("email_link_form", form)
@@ -363,6 +379,7 @@ def test_removal_goes_through_schema_states_then_the_service_is_gone(sim, ovh_cl
 
 def test_removal_state_must_be_a_schema_value():
     from ansible_collections.ovhcloud.mbm.tests.simulator import model
+
     assert model.removal_states("toRemove") == ["toRemove"]
     assert model.removal_states(["toUnprovision", "unprovisionning"]) == ["toUnprovision", "unprovisionning"]
     for bad in ("removing", [], ["toUnprovision", "deleting"]):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from ansible.errors import AnsibleError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
@@ -18,20 +17,33 @@ from ansible_collections.ovhcloud.mbm.plugins.inventory.mbm_services import Inve
 try:  # ansible-core 2.19+: expressions from a configuration file are trusted templates
     from ansible.template import trust_as_template
 except ImportError:  # 2.18
+
     def trust_as_template(value):
         return value
+
+
 from ansible_collections.ovhcloud.mbm.tests.simulator import credentials as C
 
 MBM_LISTED = [
-    "pcc-145-239-10-1", "pcc-145-239-10-10", "pcc-145-239-10-11", "pcc-145-239-10-12", "pcc-145-239-10-13",
-    "pcc-145-239-10-14", "pcc-145-239-10-2", "pcc-145-239-10-3", "pcc-145-239-10-4", "pcc-145-239-10-5",
-    "pcc-145-239-10-6", "pcc-145-239-10-7",
+    "pcc-145-239-10-1",
+    "pcc-145-239-10-10",
+    "pcc-145-239-10-11",
+    "pcc-145-239-10-12",
+    "pcc-145-239-10-13",
+    "pcc-145-239-10-14",
+    "pcc-145-239-10-2",
+    "pcc-145-239-10-3",
+    "pcc-145-239-10-4",
+    "pcc-145-239-10-5",
+    "pcc-145-239-10-6",
+    "pcc-145-239-10-7",
 ]
 
 
 def fixture_services():
     """MBM services of the unit fixture that GET /dedicatedCloud lists (not deleted), keyed by name."""
     from ansible_collections.ovhcloud.mbm.tests.simulator.model import load_fixture  # pylint: disable=import-outside-toplevel
+
     data = load_fixture("unit")
     services = {}
     for account in data["accounts"]:
@@ -92,8 +104,7 @@ def parse(plugin, cache=True):
 
 def test_verify_file(tmp_path):
     plugin = InventoryModule()
-    for name, ok in (("prod.mbm_services.yml", True), ("mbm_services.yaml", True), ("hosts.yml", False),
-                     ("mbm_services.json", False)):
+    for name, ok in (("prod.mbm_services.yml", True), ("mbm_services.yaml", True), ("hosts.yml", False), ("mbm_services.json", False)):
         path = tmp_path / name
         path.write_text("plugin: ovhcloud.mbm.mbm_services\n")
         assert plugin.verify_file(str(path)) is ok, name
@@ -146,10 +157,13 @@ def test_all_products_and_skip_unreadable(sim, tmp_path):
 
 
 def test_constructed_groups_and_compose(sim, tmp_path):
-    plugin = make_plugin(sim, tmp_path,
-                         compose={"ansible_connection": trust_as_template("'local'")},
-                         groups={"scheduled": trust_as_template("mbm_delete_at_expiration")},
-                         keyed_groups=[{"key": trust_as_template("mbm_location"), "prefix": "location"}])
+    plugin = make_plugin(
+        sim,
+        tmp_path,
+        compose={"ansible_connection": trust_as_template("'local'")},
+        groups={"scheduled": trust_as_template("mbm_delete_at_expiration")},
+        keyed_groups=[{"key": trust_as_template("mbm_location"), "prefix": "location"}],
+    )
     inventory = parse(plugin)
     assert sorted(host.name for host in inventory.groups["scheduled"].get_hosts()) == [C.SCHEDULED]
     assert sorted(host.name for host in inventory.groups["location_sbg1"].get_hosts()) == ["pcc-145-239-10-2"]
@@ -181,7 +195,9 @@ def test_bad_credentials_fail_clearly(sim, tmp_path):
 def test_rate_limit_follows_the_environment_like_the_modules():
     # the modules take OVH_API_RATE_LIMIT through their argument spec; the inventory through its option's env entry
     import yaml  # pylint: disable=import-outside-toplevel
+
     from ansible_collections.ovhcloud.mbm.plugins.inventory import mbm_services  # pylint: disable=import-outside-toplevel
+
     option = yaml.safe_load(mbm_services.DOCUMENTATION)["options"]["api_rate_limit"]
     assert option["env"] == [{"name": "OVH_API_RATE_LIMIT"}]
     assert option["default"] == 60

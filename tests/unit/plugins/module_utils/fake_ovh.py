@@ -26,8 +26,7 @@ ANY = object()
 
 
 class Exchange:
-    def __init__(self, method, path, body=None, status=200, answer=None, headers=None, raw=None, error=None,
-                 request_headers=None):
+    def __init__(self, method, path, body=None, status=200, answer=None, headers=None, raw=None, error=None, request_headers=None):
         self.method = method
         self.path = path
         self.body = body
@@ -76,15 +75,14 @@ class ScriptedSession:
 
     def request(self, method, url, headers=None, data=None, timeout=None):
         assert url.startswith(self.base_url), url
-        path = url[len(self.base_url):]
+        path = url[len(self.base_url) :]
         body = json.loads(data) if data else None
         with self._lock:
             self.sent.append({"method": method, "path": path, "body": body, "headers": dict(headers or {}), "timeout": timeout})
             exchange = self._match(method, path)
         assert exchange.body is ANY or body == exchange.body, "%s %s: sent body %r, expected %r" % (method, path, body, exchange.body)
         for name, value in exchange.request_headers.items():
-            assert (headers or {}).get(name) == value, "%s %s: header %s=%r, expected %r" % (
-                method, path, name, (headers or {}).get(name), value)
+            assert (headers or {}).get(name) == value, "%s %s: header %s=%r, expected %r" % (method, path, name, (headers or {}).get(name), value)
         if exchange.error is not None:
             raise exchange.error
         return make_response(exchange.status, exchange.answer, exchange.headers, exchange.raw)
@@ -93,8 +91,7 @@ class ScriptedSession:
         assert self.expected, "unexpected request %s %s (nothing left in the script)" % (method, path)
         if self.ordered:
             exchange = self.expected.pop(0)
-            assert (exchange.method, exchange.path) == (method, path), "sent %s %s, expected %s %s" % (
-                method, path, exchange.method, exchange.path)
+            assert (exchange.method, exchange.path) == (method, path), "sent %s %s, expected %s %s" % (method, path, exchange.method, exchange.path)
             return exchange
         for index, exchange in enumerate(self.expected):
             if (exchange.method, exchange.path) == (method, path):
@@ -128,8 +125,16 @@ def scripted_client(exchanges, tmp_path, fake_time=None, ordered=True, **kwargs)
     """An OvhClient on ovh-eu whose HTTP goes to a ScriptedSession; rate limit off unless asked."""
     fake_time = fake_time or FakeTime()
     options = dict(CREDS)
-    options.update(endpoint="ovh-eu", api_rate_limit=0, state_dir=str(tmp_path / "state"), sleep=fake_time.sleep,
-                   clock=fake_time.clock, jitter=lambda: 1.0, environ={}, config_paths=[])
+    options.update(
+        endpoint="ovh-eu",
+        api_rate_limit=0,
+        state_dir=str(tmp_path / "state"),
+        sleep=fake_time.sleep,
+        clock=fake_time.clock,
+        jitter=lambda: 1.0,
+        environ={},
+        config_paths=[],
+    )
     options.update(kwargs)
     client = OvhClient(**options)
     session = ScriptedSession(exchanges, base_url=client.base_url, ordered=ordered)

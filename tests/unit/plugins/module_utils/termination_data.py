@@ -30,8 +30,11 @@ def infos(delete_at_expiration=False, expiration="2026-12-10"):
 
 
 def entry(state="active", termination_date=None):
-    return {"serviceId": 1001, "resource": {"name": "pcc-1", "state": state},
-            "billing": {"lifecycle": {"current": {"state": "active", "pendingActions": [], "terminationDate": termination_date}}}}
+    return {
+        "serviceId": 1001,
+        "resource": {"name": "pcc-1", "state": state},
+        "billing": {"lifecycle": {"current": {"state": "active", "pendingActions": [], "terminationDate": termination_date}}},
+    }
 
 
 def mail_at(age_hours, email_id=50, token=TOKEN):
@@ -39,8 +42,15 @@ def mail_at(age_hours, email_id=50, token=TOKEN):
 
 
 def facts(**kw):
-    base = {"service_name": "pcc-1", "dedicated_cloud": dc(), "dedicated_cloud_error": None, "service_infos": infos(),
-            "service": entry(), "emails": [], "record": {}}
+    base = {
+        "service_name": "pcc-1",
+        "dedicated_cloud": dc(),
+        "dedicated_cloud_error": None,
+        "service_infos": infos(),
+        "service": entry(),
+        "emails": [],
+        "record": {},
+    }
     base.update(kw)
     return base
 

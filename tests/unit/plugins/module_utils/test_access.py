@@ -17,9 +17,13 @@ def test_rule_matching_with_wildcards():
 
 
 def test_missing_rules_are_named_as_design_lists_them():
-    least = [{"method": "GET", "path": "/dedicatedCloud*"}, {"method": "GET", "path": "/services*"},
-             {"method": "GET", "path": "/me/notification/email/history*"}, {"method": "POST", "path": "/dedicatedCloud/*/terminate"},
-             {"method": "GET", "path": "/me"}]
+    least = [
+        {"method": "GET", "path": "/dedicatedCloud*"},
+        {"method": "GET", "path": "/services*"},
+        {"method": "GET", "path": "/me/notification/email/history*"},
+        {"method": "POST", "path": "/dedicatedCloud/*/terminate"},
+        {"method": "GET", "path": "/me"},
+    ]
     assert _access.missing_access_rules(least, _access.CALLS_BY_OPERATION["request"], "pcc-1") == []
     # issue 8: GET /me (who receives the e-mail, the records' key) is checked before any write
     assert _access.missing_access_rules(least[:-1], _access.CALLS_BY_OPERATION["request"], "pcc-1") == ["GET /me"]
@@ -27,12 +31,18 @@ def test_missing_rules_are_named_as_design_lists_them():
     read_only = [{"method": "GET", "path": "/*"}]
     assert _access.missing_access_rules(read_only, _access.CALLS_BY_OPERATION["cancel"], "pcc-1") == ["PUT /dedicatedCloud/*/serviceInfos"]
     assert _access.missing_access_rules([], _access.CALLS_BY_OPERATION["read"], "pcc-1") == [
-        "GET /dedicatedCloud*", "GET /services*", "GET /me/notification/email/history*", "GET /me"]
+        "GET /dedicatedCloud*",
+        "GET /services*",
+        "GET /me/notification/email/history*",
+        "GET /me",
+    ]
 
 
 def test_confirm_with_token_does_not_need_the_email_history():
-    rules = [{"method": "GET", "path": "/dedicatedCloud*"}, {"method": "GET", "path": "/services*"},
-             {"method": "POST", "path": "/dedicatedCloud/*/confirmTermination"}]
+    rules = [
+        {"method": "GET", "path": "/dedicatedCloud*"},
+        {"method": "GET", "path": "/services*"},
+        {"method": "POST", "path": "/dedicatedCloud/*/confirmTermination"},
+    ]
     assert _access.missing_access_rules(rules, _access.CALLS_BY_OPERATION["confirm_with_token"], "pcc-1") == []
-    assert _access.missing_access_rules(rules, _access.CALLS_BY_OPERATION["confirm"], "pcc-1") == [
-        "GET /me/notification/email/history*", "GET /me"]
+    assert _access.missing_access_rules(rules, _access.CALLS_BY_OPERATION["confirm"], "pcc-1") == ["GET /me/notification/email/history*", "GET /me"]

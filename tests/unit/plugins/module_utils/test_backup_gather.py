@@ -49,8 +49,13 @@ class ScriptedClient:
 
 
 SN = (("serviceName", "pcc-1"),)
-ID_KEYS = {backup_evidence.ROUTE_DATACENTERS: "datacenterId", backup_evidence.ROUTE_VMS: "vmId", backup_evidence.ROUTE_DC_FILERS: "filerId",
-           backup_evidence.ROUTE_FILERS: "filerId", backup_evidence.ROUTE_REPOSITORIES: "repositoryId"}
+ID_KEYS = {
+    backup_evidence.ROUTE_DATACENTERS: "datacenterId",
+    backup_evidence.ROUTE_VMS: "vmId",
+    backup_evidence.ROUTE_DC_FILERS: "filerId",
+    backup_evidence.ROUTE_FILERS: "filerId",
+    backup_evidence.ROUTE_REPOSITORIES: "repositoryId",
+}
 
 
 def dc_key(dc_id):
@@ -58,9 +63,17 @@ def dc_key(dc_id):
 
 
 def scripted(backup_answer=None, datacenters=None):
-    vm = {"vmId": 7, "name": "web", "powerState": "poweredOn",
-          "backup": {"state": "delivered", "lastResult": "success", "backupRepositoryId": 1,
-                     "restorePoints": [{"restorePointId": 1, "creationTime": "2026-11-26T10:00:00Z", "isCorrupted": False}]}}
+    vm = {
+        "vmId": 7,
+        "name": "web",
+        "powerState": "poweredOn",
+        "backup": {
+            "state": "delivered",
+            "lastResult": "success",
+            "backupRepositoryId": 1,
+            "restorePoints": [{"restorePointId": 1, "creationTime": "2026-11-26T10:00:00Z", "isCorrupted": False}],
+        },
+    }
     answers = {
         (backup_evidence.ROUTE_SERVICE, SN): {"productReference": "MBM", "state": "delivered"},
         (backup_evidence.ROUTE_DATACENTER_BACKUP, dc_key(1)): backup_answer if backup_answer is not None else {"state": "enabled"},
@@ -80,8 +93,15 @@ def test_every_list_uses_the_mode_and_concurrency(expansion, concurrency):
     client = scripted()
     evidence = backup_evidence.gather_evidence(client, "pcc-1", expansion=expansion, concurrency=concurrency)
     lists = [call for call in client.calls if call[0] == "list"]
-    assert sorted(call[1] for call in lists) == sorted([backup_evidence.ROUTE_DATACENTERS, backup_evidence.ROUTE_VMS, backup_evidence.ROUTE_DC_FILERS,
-                                                        backup_evidence.ROUTE_FILERS, backup_evidence.ROUTE_REPOSITORIES])
+    assert sorted(call[1] for call in lists) == sorted(
+        [
+            backup_evidence.ROUTE_DATACENTERS,
+            backup_evidence.ROUTE_VMS,
+            backup_evidence.ROUTE_DC_FILERS,
+            backup_evidence.ROUTE_FILERS,
+            backup_evidence.ROUTE_REPOSITORIES,
+        ]
+    )
     assert all(call[3] is expansion and call[4] == concurrency for call in lists)
     assert evidence["datacenters"][0]["vms"][0]["name"] == "web"
     assert evidence["datacenters"][0]["backup"]["state"] == "enabled"

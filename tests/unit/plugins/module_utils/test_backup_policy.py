@@ -24,36 +24,43 @@ def iso(hours_ago):
 
 
 def point(point_id, hours_ago, corrupted=False, kind="incremental"):
-    return {"restorePointId": point_id, "creationTime": iso(hours_ago), "isCorrupted": corrupted,
-            "type": kind, "size": {"unit": "GB", "value": 10}}
+    return {"restorePointId": point_id, "creationTime": iso(hours_ago), "isCorrupted": corrupted, "type": kind, "size": {"unit": "GB", "value": 10}}
 
 
 def vm(vm_id, name, points=None, last_result="success", state="delivered", power="poweredOn", repo=1, no_backup=False):
-    raw = {"vmId": vm_id, "name": name, "moRef": "vm-%d" % vm_id, "powerState": power,
-           "filers": [{"name": "ds-1"}], "networks": [{"name": "VM Network"}]}
+    raw = {"vmId": vm_id, "name": name, "moRef": "vm-%d" % vm_id, "powerState": power, "filers": [{"name": "ds-1"}], "networks": [{"name": "VM Network"}]}
     if no_backup:
         raw["backup"] = None
         return raw
     if points is None:
         points = [point(vm_id * 10 + 1, 2), point(vm_id * 10 + 2, 26, kind="full")]
-    raw["backup"] = {"state": state, "lastResult": last_result, "lastCreationTime": iso(2),
-                     "lastSuccessfulCreationTime": iso(2), "restorePoints": points, "retentionTime": 7,
-                     "backupDays": ["Monday"], "backupRepositoryId": repo}
+    raw["backup"] = {
+        "state": state,
+        "lastResult": last_result,
+        "lastCreationTime": iso(2),
+        "lastSuccessfulCreationTime": iso(2),
+        "restorePoints": points,
+        "retentionTime": 7,
+        "backupDays": ["Monday"],
+        "backupRepositoryId": repo,
+    }
     return raw
 
 
 def datacenter(dc_id, name, vms, backup_state="enabled", no_backup_option=False):
     raw_backup = None if no_backup_option else {"state": backup_state, "backupOffer": "advanced", "replicationZone": None}
-    return backup_evidence.normalize_datacenter({"datacenterId": dc_id, "name": name, "commercialName": "MBM-" + name},
-                                                raw_backup, vms, [{"filerId": 5, "name": "ds-1", "size": 100, "spaceUsed": 10, "vmTotal": len(vms)}])
+    return backup_evidence.normalize_datacenter(
+        {"datacenterId": dc_id, "name": name, "commercialName": "MBM-" + name},
+        raw_backup,
+        vms,
+        [{"filerId": 5, "name": "ds-1", "size": 100, "spaceUsed": 10, "vmTotal": len(vms)}],
+    )
 
 
 def evidence(datacenters, repositories=None):
     if repositories is None:
-        repositories = [{"repositoryId": 1, "repositoryName": "repo-1", "replication": True, "syncStatus": "ok",
-                         "lastSuccessfulReplicationDate": iso(3)}]
-    return backup_evidence.build_evidence("pcc-1-2-3-4", {"productReference": "MBM", "state": "delivered", "location": "rbx"},
-                                          datacenters, [], repositories)
+        repositories = [{"repositoryId": 1, "repositoryName": "repo-1", "replication": True, "syncStatus": "ok", "lastSuccessfulReplicationDate": iso(3)}]
+    return backup_evidence.build_evidence("pcc-1-2-3-4", {"productReference": "MBM", "state": "delivered", "location": "rbx"}, datacenters, [], repositories)
 
 
 def policy(**options):
@@ -74,20 +81,26 @@ def healthy():
 
 # ------------------------------------------------------------------------------------------------ time
 
-@pytest.mark.parametrize("value, expected", [
-    ("2026-11-26T12:00:00Z", "2026-11-26T12:00:00Z"),
-    ("2026-11-26T13:00:00+01:00", "2026-11-26T12:00:00Z"),
-    ("2026-11-26T07:30:00-0430", "2026-11-26T12:00:00Z"),
-    ("2026-11-26T12:00:00.123456789Z", "2026-11-26T12:00:00Z"),
-    ("2026-11-26 12:00:00", "2026-11-26T12:00:00Z"),
-    ("2026-11-26", "2026-11-26T00:00:00Z"),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-11-26T12:00:00Z", "2026-11-26T12:00:00Z"),
+        ("2026-11-26T13:00:00+01:00", "2026-11-26T12:00:00Z"),
+        ("2026-11-26T07:30:00-0430", "2026-11-26T12:00:00Z"),
+        ("2026-11-26T12:00:00.123456789Z", "2026-11-26T12:00:00Z"),
+        ("2026-11-26 12:00:00", "2026-11-26T12:00:00Z"),
+        ("2026-11-26", "2026-11-26T00:00:00Z"),
+    ],
+)
 def test_parse_time_formats(value, expected):
     assert backup_evidence.format_time(backup_evidence.parse_time(value)) == expected
 
 
-@pytest.mark.parametrize("value", [None, "", "yesterday", "2026-13-01T00:00:00Z", "2026-11-26T12:00:00+25:00", True, {},
-                                   1795694400, 1795694400000.0, "2026-11-26T24:00:00Z", "2026-02-30"])
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "yesterday", "2026-13-01T00:00:00Z", "2026-11-26T12:00:00+25:00", True, {}, 1795694400, 1795694400000.0, "2026-11-26T24:00:00Z", "2026-02-30"],
+)
 def test_parse_time_unreadable_is_none(value):
     assert backup_evidence.parse_time(value) is None
 
@@ -95,12 +108,13 @@ def test_parse_time_unreadable_is_none(value):
 def test_normalize_time_keeps_unreadable_values():
     assert backup_evidence.normalize_time("soon") == "soon"
     assert backup_evidence.normalize_time(1795694400000) == 1795694400000
-    assert backup_evidence.format_time(10 ** 15) is None
+    assert backup_evidence.format_time(10**15) is None
     assert backup_evidence.normalize_time(None) is None
     assert backup_evidence.normalize_time("2026-11-26T13:00:00+01:00") == "2026-11-26T12:00:00Z"
 
 
 # ------------------------------------------------------------------------------------------------ options
+
 
 def test_policy_defaults():
     result = policy()
@@ -111,16 +125,19 @@ def test_policy_defaults():
     assert result["replication_out_of_sync"] == "fail"
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"exclusions": [{"pattern": "tmp-*", "reason": " "}]}, "non-empty reason"),
-    ({"exclusions": [{"pattern": "tmp-*"}]}, "non-empty reason"),
-    ({"exclusions": [{"pattern": "", "reason": "x"}]}, "pattern"),
-    ({"datacenter_waivers": [{"datacenter": "dc1"}]}, "non-empty reason"),
-    ({"datacenter_waivers": [{"datacenter": "", "reason": "x"}]}, "datacenter"),
-    ({"max_age_hours": 0}, "max_age_hours"),
-    ({"min_restore_points": -1}, "min_restore_points"),
-    ({"replication_out_of_sync": "ignore"}, "replication_out_of_sync"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"exclusions": [{"pattern": "tmp-*", "reason": " "}]}, "non-empty reason"),
+        ({"exclusions": [{"pattern": "tmp-*"}]}, "non-empty reason"),
+        ({"exclusions": [{"pattern": "", "reason": "x"}]}, "pattern"),
+        ({"datacenter_waivers": [{"datacenter": "dc1"}]}, "non-empty reason"),
+        ({"datacenter_waivers": [{"datacenter": "", "reason": "x"}]}, "datacenter"),
+        ({"max_age_hours": 0}, "max_age_hours"),
+        ({"min_restore_points": -1}, "min_restore_points"),
+        ({"replication_out_of_sync": "ignore"}, "replication_out_of_sync"),
+    ],
+)
 def test_policy_rejects_unusable_options(options, message):
     with pytest.raises(backup.PolicyError, match=message):
         policy(**options)
@@ -131,6 +148,7 @@ def test_policy_waiver_datacenter_id_as_int_is_text():
 
 
 # ------------------------------------------------------------------------------------------------ rules
+
 
 def test_healthy_service_passes():
     result = backup_policy.evaluate_policy(healthy(), policy(), NOW)
@@ -250,6 +268,7 @@ def test_ages_use_the_given_clock_not_the_local_one():
 
 # ------------------------------------------------------------------------------------------------ datacenters
 
+
 @pytest.mark.parametrize("kwargs", [{"backup_state": "disabled"}, {"backup_state": "error"}, {"no_backup_option": True}])
 def test_datacenter_without_backup_option_fails(kwargs):
     ev = evidence([datacenter(1, "dc1", [vm(1, "web-1")]), datacenter(2, "dc2", [], **kwargs)])
@@ -282,12 +301,12 @@ def test_unused_datacenter_waiver_is_warned():
 
 # ------------------------------------------------------------------------------------------------ VM waivers
 
+
 def test_exclusion_by_pattern_records_reason_and_waived_rules():
     ev = evidence([datacenter(1, "dc1", [vm(1, "web-1"), vm(2, "tmp-build", no_backup=True), vm(3, "tmp-x", points=[point(1, 99)])])])
     result = backup_policy.evaluate_policy(ev, policy(exclusions=[{"pattern": "tmp-*", "reason": "scratch VMs"}]), NOW)
     assert result["passed"] is True
-    assert [(w["kind"], w["vm"], w["reason"]) for w in result["waivers"]] == [
-        ("exclusion", "tmp-build", "scratch VMs"), ("exclusion", "tmp-x", "scratch VMs")]
+    assert [(w["kind"], w["vm"], w["reason"]) for w in result["waivers"]] == [("exclusion", "tmp-build", "scratch VMs"), ("exclusion", "tmp-x", "scratch VMs")]
     assert [v["rule"] for v in result["waivers"][0]["waived_violations"]] == ["no_backup"]
     assert [v["rule"] for v in result["waivers"][1]["waived_violations"]] == ["stale_restore_point"]
     assert result["summary"]["vms_excluded"] == 2
@@ -317,9 +336,9 @@ def test_suspended_vm_is_not_skipped_as_powered_off():
 
 # ------------------------------------------------------------------------------------------------ replication
 
+
 def test_replication_out_of_sync_fails_or_warns():
-    repos = [{"repositoryId": 1, "repositoryName": "repo-1", "replication": True, "syncStatus": "out-of-sync",
-              "lastSuccessfulReplicationDate": iso(80)}]
+    repos = [{"repositoryId": 1, "repositoryName": "repo-1", "replication": True, "syncStatus": "out-of-sync", "lastSuccessfulReplicationDate": iso(80)}]
     ev = evidence([datacenter(1, "dc1", [vm(1, "web-1")])], repos)
     result = backup_policy.evaluate_policy(ev, policy(), NOW)
     assert rules(result) == [(None, None, "replication_out_of_sync")]
@@ -398,6 +417,7 @@ def test_every_vm_excluded_passes_with_a_warning():
 
 # ------------------------------------------------------------------------------------------------ evidence
 
+
 def test_evidence_order_does_not_depend_on_api_order():
     vms = [vm(3, "c"), vm(1, "a"), vm(2, "b")]
     first = evidence([datacenter(2, "dc2", vms), datacenter(1, "dc1", [])])
@@ -408,8 +428,14 @@ def test_evidence_order_does_not_depend_on_api_order():
 
 
 def test_restore_points_newest_first_in_utc():
-    raw = vm(1, "a", points=[{"restorePointId": 1, "creationTime": "2026-11-25T10:00:00+01:00", "isCorrupted": False},
-                             {"restorePointId": 2, "creationTime": "2026-11-26T10:00:00+01:00", "isCorrupted": False}])
+    raw = vm(
+        1,
+        "a",
+        points=[
+            {"restorePointId": 1, "creationTime": "2026-11-25T10:00:00+01:00", "isCorrupted": False},
+            {"restorePointId": 2, "creationTime": "2026-11-26T10:00:00+01:00", "isCorrupted": False},
+        ],
+    )
     points = backup_evidence.normalize_vm(raw)["backup"]["restore_points"]
     assert [(p["restore_point_id"], p["creation_time"]) for p in points] == [(2, "2026-11-26T09:00:00Z"), (1, "2026-11-25T09:00:00Z")]
 
@@ -424,6 +450,7 @@ def test_vm_evidence_keeps_datastores_networks_and_backup_facts():
 
 
 # ------------------------------------------------------------------------------------------------ manifest
+
 
 def manifest_for(ev, now=NOW, **options):
     pol = policy(**options)
@@ -478,6 +505,7 @@ def test_manifest_does_not_share_state_with_evidence():
 
 # ------------------------------------------------------------------------------------------------ review additions
 
+
 @pytest.mark.parametrize("state", ["disabled", "disabling", "enabling", "error", "migrating", "removing", None, "enabled", "Delivered"])
 def test_vm_backup_states_other_than_delivered_fail(state):
     ev = evidence([datacenter(1, "dc1", [vm(1, "web-1", state=state)])])
@@ -523,18 +551,21 @@ def test_only_restore_points_count_not_last_successful_creation_time():
     assert rules(backup_policy.evaluate_policy(ev, policy(), NOW)) == [("dc1", "web-1", "stale_restore_point")]
 
 
-@pytest.mark.parametrize("pattern, name, excluded", [
-    ("tmp-?", "tmp-1", True),
-    ("tmp-?", "tmp-12", False),
-    ("tmp-[0-9]*", "tmp-7.example", True),
-    ("tmp-[!0-9]*", "tmp-7", False),
-    ("*", "anything.at/all", True),
-    ("web", "web-1", False),
-    ("web-1", "web-1", True),
-    ("Web-1", "web-1", False),
-    (" web-1", "web-1", False),
-    ("[[]lab]-*", "[lab]-1", True),
-])
+@pytest.mark.parametrize(
+    "pattern, name, excluded",
+    [
+        ("tmp-?", "tmp-1", True),
+        ("tmp-?", "tmp-12", False),
+        ("tmp-[0-9]*", "tmp-7.example", True),
+        ("tmp-[!0-9]*", "tmp-7", False),
+        ("*", "anything.at/all", True),
+        ("web", "web-1", False),
+        ("web-1", "web-1", True),
+        ("Web-1", "web-1", False),
+        (" web-1", "web-1", False),
+        ("[[]lab]-*", "[lab]-1", True),
+    ],
+)
 def test_exclusion_patterns_are_case_sensitive_fnmatch_on_the_whole_name(pattern, name, excluded):
     ev = evidence([datacenter(1, "dc1", [vm(1, name, no_backup=True)])])
     result = backup_policy.evaluate_policy(ev, policy(exclusions=[{"pattern": pattern, "reason": "r"}]), NOW)
@@ -570,8 +601,7 @@ def test_evidence_does_not_depend_on_the_order_of_lists_inside_a_vm():
     second["networks"].reverse()
     second["backup"]["backupDays"].reverse()
     second["backup"]["restorePoints"].reverse()
-    assert manifest_for(evidence([datacenter(1, "dc1", [first])]))["fingerprint"] == \
-        manifest_for(evidence([datacenter(1, "dc1", [second])]))["fingerprint"]
+    assert manifest_for(evidence([datacenter(1, "dc1", [first])]))["fingerprint"] == manifest_for(evidence([datacenter(1, "dc1", [second])]))["fingerprint"]
     repos = [{"repositoryId": 2, "repositoryName": "b", "replication": False}, {"repositoryId": 1, "repositoryName": "a", "replication": False}]
     assert evidence([], repos) == evidence([], list(reversed(repos)))
 
@@ -600,5 +630,6 @@ def test_manifest_holds_only_the_listed_facts():
         elif isinstance(node, list):
             for value in node:
                 walk(value)
+
     walk(manifest)
     assert not [key for key in keys if any(word in key for word in SECRET_WORDS)]

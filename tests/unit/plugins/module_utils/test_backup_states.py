@@ -14,20 +14,43 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup as bac
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_manifest as backup_manifest
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_policy as backup_policy
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_states as states
-
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.test_backup_policy import NOW, datacenter, evidence, policy, vm
 
 # The schema's enum, written out here so that a change of the code's copy is seen.
 SCHEMA_VM_JOB_STATES = [
-    "deleting", "delivered", "disabled", "disabling", "enabling", "error", "migrating", "pending", "removed",
-    "stopping", "toCreate", "toDelete", "toDisable", "toEnable", "toStop", "unknown",
+    "deleting",
+    "delivered",
+    "disabled",
+    "disabling",
+    "enabling",
+    "error",
+    "migrating",
+    "pending",
+    "removed",
+    "stopping",
+    "toCreate",
+    "toDelete",
+    "toDisable",
+    "toEnable",
+    "toStop",
+    "unknown",
 ]
 MEANING_WORDS = {
-    "enabling": "not yet active", "toEnable": "not yet active", "toCreate": "not yet active", "pending": "not yet active",
-    "disabled": "no backup", "disabling": "no backup", "toDisable": "no backup", "removed": "no backup",
-    "deleting": "no backup", "toDelete": "no backup",
-    "error": "unreadable", "unknown": "unreadable",
-    "migrating": "migrated", "stopping": "being stopped", "toStop": "being stopped",
+    "enabling": "not yet active",
+    "toEnable": "not yet active",
+    "toCreate": "not yet active",
+    "pending": "not yet active",
+    "disabled": "no backup",
+    "disabling": "no backup",
+    "toDisable": "no backup",
+    "removed": "no backup",
+    "deleting": "no backup",
+    "toDelete": "no backup",
+    "error": "unreadable",
+    "unknown": "unreadable",
+    "migrating": "migrated",
+    "stopping": "being stopped",
+    "toStop": "being stopped",
 }
 
 
@@ -104,12 +127,15 @@ def test_accepting_only_another_state_fails_delivered_jobs():
     assert [v["rule"] for v in result["violations"]] == ["no_backup"]
 
 
-@pytest.mark.parametrize("value, message", [
-    ([], "non-empty"),
-    ("delivered", "non-empty list"),
-    (["enabled"], "'enabled'"),
-    (["delivered", "Delivered"], "'Delivered'"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ([], "non-empty"),
+        ("delivered", "non-empty list"),
+        (["enabled"], "'enabled'"),
+        (["delivered", "Delivered"], "'Delivered'"),
+    ],
+)
 def test_policy_rejects_unusable_accepted_job_states(value, message):
     with pytest.raises(backup.PolicyError, match=message):
         policy(accepted_job_states=value)

@@ -33,16 +33,19 @@ def test_from_day_past_a_short_month_means_its_last_day():
     assert _billing.billing_window(_time.parse_api_time("2027-02-27T12:00:00Z"), from_day=31)["open"] is False
 
 
-@pytest.mark.parametrize("moment, zone, day, last_day, days_left", [
-    ("2026-12-01T03:00:00Z", "America/New_York", 30, 30, 0),    # behind UTC: still the last day of November
-    ("2026-11-30T12:00:00Z", "Pacific/Auckland", 1, 31, 30),    # ahead of UTC: already December
-    ("2026-12-31T23:30:00Z", "Asia/Tokyo", 1, 31, 30),          # ahead: January of the next year
-    ("2027-01-01T00:30:00Z", "America/Los_Angeles", 31, 31, 0),  # behind: still December of the previous year
-    ("2028-02-29T12:00:00Z", "UTC", 29, 29, 0),                 # leap day
-    ("2027-03-01T00:30:00Z", "Europe/Paris", 1, 31, 30),
-    ("2027-02-28T23:30:00Z", "Europe/Paris", 1, 31, 30),         # 00:30 on March 1st in Paris
-    ("2026-03-29T01:30:00Z", "Europe/Paris", 29, 31, 2),         # the night clocks go forward
-])
+@pytest.mark.parametrize(
+    "moment, zone, day, last_day, days_left",
+    [
+        ("2026-12-01T03:00:00Z", "America/New_York", 30, 30, 0),  # behind UTC: still the last day of November
+        ("2026-11-30T12:00:00Z", "Pacific/Auckland", 1, 31, 30),  # ahead of UTC: already December
+        ("2026-12-31T23:30:00Z", "Asia/Tokyo", 1, 31, 30),  # ahead: January of the next year
+        ("2027-01-01T00:30:00Z", "America/Los_Angeles", 31, 31, 0),  # behind: still December of the previous year
+        ("2028-02-29T12:00:00Z", "UTC", 29, 29, 0),  # leap day
+        ("2027-03-01T00:30:00Z", "Europe/Paris", 1, 31, 30),
+        ("2027-02-28T23:30:00Z", "Europe/Paris", 1, 31, 30),  # 00:30 on March 1st in Paris
+        ("2026-03-29T01:30:00Z", "Europe/Paris", 29, 31, 2),  # the night clocks go forward
+    ],
+)
 def test_window_figures_at_month_ends_and_across_zones(moment, zone, day, last_day, days_left):
     window = _billing.billing_window(_time.parse_api_time(moment), zone, from_day=31)
     assert (window["day_of_month"], window["last_day_of_month"], window["days_left_in_month"]) == (day, last_day, days_left)

@@ -14,8 +14,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._credentials import r
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import ScriptedSession, ex, time_ex
 
-OVH_VARS = ("OVH_ENDPOINT", "OVH_APPLICATION_KEY", "OVH_APPLICATION_SECRET", "OVH_CONSUMER_KEY", "OVH_CLIENT_ID",
-            "OVH_CLIENT_SECRET", "OVH_API_RATE_LIMIT")
+OVH_VARS = ("OVH_ENDPOINT", "OVH_APPLICATION_KEY", "OVH_APPLICATION_SECRET", "OVH_CONSUMER_KEY", "OVH_CLIENT_ID", "OVH_CLIENT_SECRET", "OVH_API_RATE_LIMIT")
 SECRETS = ("as-SECRET-1", "ck-SECRET-2", "cs-SECRET-3")
 
 
@@ -41,8 +40,13 @@ def build(tmp_path, **kwargs):
 
 def creds(client):
     raw = client._ovh
-    return dict(application_key=raw._application_key, application_secret=raw._application_secret,
-                consumer_key=raw._consumer_key, client_id=raw._client_id, client_secret=raw._client_secret)
+    return dict(
+        application_key=raw._application_key,
+        application_secret=raw._application_secret,
+        consumer_key=raw._consumer_key,
+        client_id=raw._client_id,
+        client_secret=raw._client_secret,
+    )
 
 
 def write_conf(path, text):
@@ -51,13 +55,13 @@ def write_conf(path, text):
 
 # -- sources and precedence ------------------------------------------------------------------------
 
+
 def test_options_are_used_and_the_environment_is_ignored(tmp_path, home, monkeypatch):
     monkeypatch.setenv("OVH_CLIENT_ID", "env-id")
     monkeypatch.setenv("OVH_CLIENT_SECRET", "env-secret")
     monkeypatch.setenv("OVH_CONSUMER_KEY", "env-ck")
     client = build(tmp_path, application_key="ak", application_secret="as", consumer_key="ck")
-    assert creds(client) == dict(application_key="ak", application_secret="as", consumer_key="ck", client_id=None,
-                                 client_secret=None)
+    assert creds(client) == dict(application_key="ak", application_secret="as", consumer_key="ck", client_id=None, client_secret=None)
     assert client.credential_source == "module options"
 
 
@@ -66,8 +70,7 @@ def test_oauth2_options_on_a_controller_that_exports_application_keys_is_not_mix
     monkeypatch.setenv("OVH_APPLICATION_SECRET", "env-as")
     monkeypatch.setenv("OVH_CONSUMER_KEY", "env-ck")
     client = build(tmp_path, endpoint="ovh-ca", client_id="cid", client_secret="csecret")
-    assert creds(client) == dict(application_key=None, application_secret=None, consumer_key=None, client_id="cid",
-                                 client_secret="csecret")
+    assert creds(client) == dict(application_key=None, application_secret=None, consumer_key=None, client_id="cid", client_secret="csecret")
     assert client._ovh._oauth2.token_url == "https://ca.ovh.com/auth/oauth2/token"
 
 
@@ -93,8 +96,7 @@ def test_environment_is_used_when_no_option_is_set(tmp_path, home, monkeypatch):
 
 def test_config_file_in_home_then_working_directory(tmp_path, home, monkeypatch):
     home_dir, work_dir = home
-    write_conf(home_dir / ".ovh.conf", "[default]\nendpoint=ovh-ca\n[ovh-ca]\napplication_key=home-ak\n"
-                                       "application_secret=home-as\nconsumer_key=home-ck\n")
+    write_conf(home_dir / ".ovh.conf", "[default]\nendpoint=ovh-ca\n[ovh-ca]\napplication_key=home-ak\napplication_secret=home-as\nconsumer_key=home-ck\n")
     client = build(tmp_path)
     assert client.endpoint == "ovh-ca"
     assert creds(client)["application_key"] == "home-ak"
@@ -102,8 +104,7 @@ def test_config_file_in_home_then_working_directory(tmp_path, home, monkeypatch)
     write_conf(work_dir / "ovh.conf", "[ovh-ca]\nconsumer_key=cwd-ck\n")
     monkeypatch.setenv("OVH_APPLICATION_SECRET", "env-as")
     client = build(tmp_path)
-    assert creds(client) == dict(application_key="home-ak", application_secret="env-as", consumer_key="cwd-ck",
-                                 client_id=None, client_secret=None)
+    assert creds(client) == dict(application_key="home-ak", application_secret="env-as", consumer_key="cwd-ck", client_id=None, client_secret=None)
 
 
 def test_config_file_is_ignored_when_a_credential_option_is_set(tmp_path, home):
@@ -128,15 +129,19 @@ def test_default_endpoint_is_ovh_eu(tmp_path, home):
 
 # -- incomplete and mixed ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("options, expected", [
-    (dict(application_key="ak"), "application_secret, consumer_key is missing"),
-    (dict(application_key="ak", application_secret=SECRETS[0]), "consumer_key is missing"),
-    (dict(application_secret=SECRETS[0], consumer_key=SECRETS[1]), "application_key is missing"),
-    (dict(client_id="cid"), "client_secret is missing"),
-    (dict(client_secret=SECRETS[2]), "client_id is missing"),
-    (dict(application_key="ak", application_secret=SECRETS[0], consumer_key=SECRETS[1], client_id="cid"), "Mixed credentials"),
-    (dict(consumer_key=SECRETS[1], client_secret=SECRETS[2]), "Mixed credentials"),
-])
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (dict(application_key="ak"), "application_secret, consumer_key is missing"),
+        (dict(application_key="ak", application_secret=SECRETS[0]), "consumer_key is missing"),
+        (dict(application_secret=SECRETS[0], consumer_key=SECRETS[1]), "application_key is missing"),
+        (dict(client_id="cid"), "client_secret is missing"),
+        (dict(client_secret=SECRETS[2]), "client_id is missing"),
+        (dict(application_key="ak", application_secret=SECRETS[0], consumer_key=SECRETS[1], client_id="cid"), "Mixed credentials"),
+        (dict(consumer_key=SECRETS[1], client_secret=SECRETS[2]), "Mixed credentials"),
+    ],
+)
 def test_incomplete_or_mixed_options(tmp_path, home, options, expected):
     with pytest.raises(OvhApiError) as info:
         build(tmp_path, **options)
@@ -148,8 +153,13 @@ def test_incomplete_or_mixed_options(tmp_path, home, options, expected):
 
 
 def test_mixed_environment(tmp_path, home, monkeypatch):
-    for name, value in (("OVH_APPLICATION_KEY", "ak"), ("OVH_APPLICATION_SECRET", SECRETS[0]),
-                        ("OVH_CONSUMER_KEY", SECRETS[1]), ("OVH_CLIENT_ID", "cid"), ("OVH_CLIENT_SECRET", SECRETS[2])):
+    for name, value in (
+        ("OVH_APPLICATION_KEY", "ak"),
+        ("OVH_APPLICATION_SECRET", SECRETS[0]),
+        ("OVH_CONSUMER_KEY", SECRETS[1]),
+        ("OVH_CLIENT_ID", "cid"),
+        ("OVH_CLIENT_SECRET", SECRETS[2]),
+    ):
         monkeypatch.setenv(name, value)
     with pytest.raises(OvhApiError) as info:
         build(tmp_path)
@@ -170,11 +180,14 @@ def test_oauth2_only_with_the_three_ovh_endpoints(tmp_path, home, endpoint):
     assert SECRETS[2] not in str(info.value)
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("api_timeout", 0, "api_timeout must be positive"),
-    ("api_rate_limit", -1, "api_rate_limit must be 0 or more"),
-    ("api_retry_max_wait", -5, "api_retry_max_wait must be 0 or more"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("api_timeout", 0, "api_timeout must be positive"),
+        ("api_rate_limit", -1, "api_rate_limit must be 0 or more"),
+        ("api_retry_max_wait", -5, "api_retry_max_wait must be 0 or more"),
+    ],
+)
 def test_numeric_options_are_checked(tmp_path, home, name, value, message):
     options = dict(application_key="ak", application_secret="as", consumer_key="ck")
     options[name] = value
@@ -184,31 +197,38 @@ def test_numeric_options_are_checked(tmp_path, home, name, value, message):
 
 # -- endpoint URL rules ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url, base", [
-    ("https://api.example.net/1.0", "https://api.example.net/1.0"),
-    ("https://api.example.net:8443/prefix/1.0/", "https://api.example.net:8443/prefix/1.0"),
-    ("http://127.0.0.1:8080/1.0", "http://127.0.0.1:8080/1.0"),
-    ("http://127.42.0.9/1.0", "http://127.42.0.9/1.0"),
-    ("http://[::1]:9000/1.0", "http://[::1]:9000/1.0"),
-    ("http://localhost:9000/1.0", "http://localhost:9000/1.0"),
-])
+
+@pytest.mark.parametrize(
+    "url, base",
+    [
+        ("https://api.example.net/1.0", "https://api.example.net/1.0"),
+        ("https://api.example.net:8443/prefix/1.0/", "https://api.example.net:8443/prefix/1.0"),
+        ("http://127.0.0.1:8080/1.0", "http://127.0.0.1:8080/1.0"),
+        ("http://127.42.0.9/1.0", "http://127.42.0.9/1.0"),
+        ("http://[::1]:9000/1.0", "http://[::1]:9000/1.0"),
+        ("http://localhost:9000/1.0", "http://localhost:9000/1.0"),
+    ],
+)
 def test_accepted_endpoint_urls(url, base):
     assert resolve_endpoint(url) == (None, base)
 
 
-@pytest.mark.parametrize("url, reason", [
-    ("http://10.0.0.1/1.0", "plain http on a non-loopback host"),
-    ("http://api.example.net/1.0", "plain http on a non-loopback host"),
-    ("http://localhost.example.net/1.0", "plain http on a non-loopback host"),
-    ("https://api.example.net", "does not end with /1.0"),
-    ("https://api.example.net/2.0", "does not end with /1.0"),
-    ("ftp://127.0.0.1/1.0", "unsupported scheme"),
-    ("https://user:pw@api.example.net/1.0", "no user, query or fragment"),
-    ("https://api.example.net/1.0?x=1", "no user, query or fragment"),
-    ("http://127.0.0.1:99999/1.0", "Invalid endpoint URL"),
-    ("ovh-mars", "Unknown endpoint"),
-    ("", "Unknown endpoint"),
-])
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("http://10.0.0.1/1.0", "plain http on a non-loopback host"),
+        ("http://api.example.net/1.0", "plain http on a non-loopback host"),
+        ("http://localhost.example.net/1.0", "plain http on a non-loopback host"),
+        ("https://api.example.net", "does not end with /1.0"),
+        ("https://api.example.net/2.0", "does not end with /1.0"),
+        ("ftp://127.0.0.1/1.0", "unsupported scheme"),
+        ("https://user:pw@api.example.net/1.0", "no user, query or fragment"),
+        ("https://api.example.net/1.0?x=1", "no user, query or fragment"),
+        ("http://127.0.0.1:99999/1.0", "Invalid endpoint URL"),
+        ("ovh-mars", "Unknown endpoint"),
+        ("", "Unknown endpoint"),
+    ],
+)
 def test_refused_endpoints(url, reason):
     with pytest.raises(OvhApiError) as info:
         resolve_endpoint(url)

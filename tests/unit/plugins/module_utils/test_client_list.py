@@ -29,12 +29,15 @@ def page_headers(size, number):
 
 
 def test_whole_objects_are_fetched_page_by_page(tmp_path):
-    client, session, dummy = scripted_client([
-        time_ex(),
-        ex("GET", VMS, [vm(5), vm(3)], headers={"X-Pagination-Elements": "5"}, request_headers=page_headers(2, 1)),
-        ex("GET", VMS, [vm(9), vm(1)], headers={"X-Pagination-Elements": "5"}, request_headers=page_headers(2, 2)),
-        ex("GET", VMS, [vm(4)], headers={"X-Pagination-Elements": "5"}, request_headers=page_headers(2, 3)),
-    ], tmp_path)
+    client, session, dummy = scripted_client(
+        [
+            time_ex(),
+            ex("GET", VMS, [vm(5), vm(3)], headers={"X-Pagination-Elements": "5"}, request_headers=page_headers(2, 1)),
+            ex("GET", VMS, [vm(9), vm(1)], headers={"X-Pagination-Elements": "5"}, request_headers=page_headers(2, 2)),
+            ex("GET", VMS, [vm(4)], headers={"X-Pagination-Elements": "5"}, request_headers=page_headers(2, 3)),
+        ],
+        tmp_path,
+    )
     objects = client.list_objects(LIST, ITEM, "vmId", page_size=2, serviceName=SN, datacenterId=1)
     session.assert_done()
     assert [o["vmId"] for o in objects] == [5, 3, 9, 1, 4]
@@ -43,23 +46,29 @@ def test_whole_objects_are_fetched_page_by_page(tmp_path):
 
 def test_objects_without_total_header_are_not_trusted(tmp_path):
     # Without X-Pagination-Elements a short page could be a truncated list: use the plain listing instead.
-    client, session, dummy = scripted_client([
-        time_ex(),
-        ex("GET", VMS, [vm(1), vm(2)]),
-        ex("GET", VMS, [1, 2]),
-        ex("GET", VMS + "/1", vm(1)),
-        ex("GET", VMS + "/2", vm(2)),
-    ], tmp_path)
+    client, session, dummy = scripted_client(
+        [
+            time_ex(),
+            ex("GET", VMS, [vm(1), vm(2)]),
+            ex("GET", VMS, [1, 2]),
+            ex("GET", VMS + "/1", vm(1)),
+            ex("GET", VMS + "/2", vm(2)),
+        ],
+        tmp_path,
+    )
     assert client.list_objects(LIST, ITEM, "vmId", concurrency=1, serviceName=SN, datacenterId=1) == [vm(1), vm(2)]
     session.assert_done()
 
 
 def test_short_page_before_the_total_fails_closed(tmp_path):
-    client, session, dummy = scripted_client([
-        time_ex(),
-        ex("GET", VMS, [vm(1), vm(2)], headers={"X-Pagination-Elements": "3"}),
-        ex("GET", VMS, [], headers={"X-Pagination-Elements": "3"}),
-    ], tmp_path)
+    client, session, dummy = scripted_client(
+        [
+            time_ex(),
+            ex("GET", VMS, [vm(1), vm(2)], headers={"X-Pagination-Elements": "3"}),
+            ex("GET", VMS, [], headers={"X-Pagination-Elements": "3"}),
+        ],
+        tmp_path,
+    )
     with pytest.raises(OvhApiError) as info:
         client.list_objects(LIST, ITEM, "vmId", page_size=2, serviceName=SN, datacenterId=1)
     session.assert_done()
@@ -86,24 +95,30 @@ def test_header_ignored_falls_back_to_one_get_per_id_in_id_order(tmp_path):
 
 
 def test_non_list_answer_falls_back_to_a_plain_listing(tmp_path):
-    client, session, dummy = scripted_client([
-        time_ex(),
-        ex("GET", VMS, {"unexpected": "shape"}),
-        ex("GET", VMS, [7]),
-        ex("GET", VMS + "/7", vm(7)),
-    ], tmp_path)
+    client, session, dummy = scripted_client(
+        [
+            time_ex(),
+            ex("GET", VMS, {"unexpected": "shape"}),
+            ex("GET", VMS, [7]),
+            ex("GET", VMS + "/7", vm(7)),
+        ],
+        tmp_path,
+    )
     assert client.list_objects(LIST, ITEM, "vmId", serviceName=SN, datacenterId=1) == [vm(7)]
     session.assert_done()
     assert "X-Pagination-Mode" not in session.sent[2]["headers"]
 
 
 def test_refused_pagination_header_falls_back(tmp_path):
-    client, session, dummy = scripted_client([
-        time_ex(),
-        ex("GET", VMS, {"message": "Invalid header"}, status=400),
-        ex("GET", VMS, [7]),
-        ex("GET", VMS + "/7", vm(7)),
-    ], tmp_path)
+    client, session, dummy = scripted_client(
+        [
+            time_ex(),
+            ex("GET", VMS, {"message": "Invalid header"}, status=400),
+            ex("GET", VMS, [7]),
+            ex("GET", VMS + "/7", vm(7)),
+        ],
+        tmp_path,
+    )
     assert client.list_objects(LIST, ITEM, "vmId", serviceName=SN, datacenterId=1) == [vm(7)]
     session.assert_done()
 
@@ -116,10 +131,13 @@ def test_expand_false_never_sends_the_pagination_header(tmp_path):
 
 
 def test_refusal_of_the_list_is_not_hidden_by_the_fallback(tmp_path):
-    client, session, dummy = scripted_client([
-        time_ex(),
-        ex("GET", VMS, {"errorCode": "NOT_GRANTED_CALL", "message": "This call has not been granted"}, status=403),
-    ], tmp_path)
+    client, session, dummy = scripted_client(
+        [
+            time_ex(),
+            ex("GET", VMS, {"errorCode": "NOT_GRANTED_CALL", "message": "This call has not been granted"}, status=403),
+        ],
+        tmp_path,
+    )
     with pytest.raises(OvhApiError) as info:
         client.list_objects(LIST, ITEM, "vmId", serviceName=SN, datacenterId=1)
     session.assert_done()
@@ -127,12 +145,16 @@ def test_refusal_of_the_list_is_not_hidden_by_the_fallback(tmp_path):
 
 
 def test_a_failing_item_fails_the_listing(tmp_path):
-    client, session, dummy = scripted_client([
-        time_ex(),
-        ex("GET", VMS, [1, 2]),
-        ex("GET", VMS + "/1", vm(1)),
-        ex("GET", VMS + "/2", {"message": "gone"}, status=404),
-    ], tmp_path, ordered=False)
+    client, session, dummy = scripted_client(
+        [
+            time_ex(),
+            ex("GET", VMS, [1, 2]),
+            ex("GET", VMS + "/1", vm(1)),
+            ex("GET", VMS + "/2", {"message": "gone"}, status=404),
+        ],
+        tmp_path,
+        ordered=False,
+    )
     with pytest.raises(OvhApiError) as info:
         client.list_objects(LIST, ITEM, "vmId", concurrency=2, serviceName=SN, datacenterId=1)
     assert info.value.status == 404 and info.value.path == VMS + "/2"
@@ -183,12 +205,15 @@ def test_expanded_pages_ask_for_fresh_objects_with_pragma_no_cache(tmp_path):
     # The control panel sends Pragma: no-cache with X-Pagination-Mode (ovh/manager iceberg.ts) so the API's cached
     # object list is rebuilt; the plain id list and the per-id GETs are sent without either header.
     fresh = dict(page_headers(2, 1), Pragma="no-cache")
-    client, session, dummy = scripted_client([
-        time_ex(),
-        ex("GET", VMS, [vm(5), vm(3)], headers={"X-Pagination-Elements": "3"}, request_headers=fresh),
-        ex("GET", VMS, [vm(9)], headers={"X-Pagination-Elements": "3"}, request_headers=dict(page_headers(2, 2), Pragma="no-cache")),
-        ex("GET", VMS, [5, 3, 9]),
-    ], tmp_path)
+    client, session, dummy = scripted_client(
+        [
+            time_ex(),
+            ex("GET", VMS, [vm(5), vm(3)], headers={"X-Pagination-Elements": "3"}, request_headers=fresh),
+            ex("GET", VMS, [vm(9)], headers={"X-Pagination-Elements": "3"}, request_headers=dict(page_headers(2, 2), Pragma="no-cache")),
+            ex("GET", VMS, [5, 3, 9]),
+        ],
+        tmp_path,
+    )
     objects = client.list_objects_checked(LIST, ITEM, "vmId", page_size=2, serviceName=SN, datacenterId=1)
     session.assert_done()
     assert [o["vmId"] for o in objects] == [5, 3, 9]
@@ -199,9 +224,14 @@ def test_expanded_pages_ask_for_fresh_objects_with_pragma_no_cache(tmp_path):
 
 
 def test_plain_listing_sends_no_pragma(tmp_path):
-    client, session, dummy = scripted_client([
-        time_ex(), ex("GET", VMS, [1]), ex("GET", VMS + "/1", vm(1)),
-    ], tmp_path)
+    client, session, dummy = scripted_client(
+        [
+            time_ex(),
+            ex("GET", VMS, [1]),
+            ex("GET", VMS + "/1", vm(1)),
+        ],
+        tmp_path,
+    )
     assert client.list_objects(LIST, ITEM, "vmId", expand=False, serviceName=SN, datacenterId=1) == [vm(1)]
     session.assert_done()
     assert all("Pragma" not in sent["headers"] for sent in session.sent)

@@ -64,8 +64,7 @@ def scripted(tmp_path, expanded, one_by_one=None, ids=None, item_key="vmId"):
 
 
 def checked(client, expand=True, concurrency=4, page_size=500):
-    return client.list_objects_checked(routes.VMS, routes.VM, "vmId", concurrency=concurrency, expand=expand,
-                                       page_size=page_size, **PARAMS)
+    return client.list_objects_checked(routes.VMS, routes.VM, "vmId", concurrency=concurrency, expand=expand, page_size=page_size, **PARAMS)
 
 
 @pytest.mark.parametrize("expand, concurrency, page_size", [(True, 4, 500), (False, 9, 50)])
@@ -158,15 +157,17 @@ def test_an_id_list_that_is_not_a_list_of_ids_fails_closed(tmp_path, ids):
 
 def test_over_http_a_repeated_page_is_read_again_one_get_per_id(tmp_path):
     page = {"X-Pagination-Mode": "CachedObjectList-Pages", "X-Pagination-Size": "500", "X-Pagination-Number": "1"}
-    client, session, dummy = scripted_client([
-        time_ex(),
-        ex("GET", VMS_PATH, [vm_object(7, "web"), vm_object(7, "web")], headers={"X-Pagination-Elements": "2"},
-           request_headers=page),
-        ex("GET", VMS_PATH, [7, 8]),
-        ex("GET", VMS_PATH, [7, 8]),
-        ex("GET", VMS_PATH + "/7", vm_object(7, "web")),
-        ex("GET", VMS_PATH + "/8", vm_object(8, "db")),
-    ], tmp_path)
+    client, session, dummy = scripted_client(
+        [
+            time_ex(),
+            ex("GET", VMS_PATH, [vm_object(7, "web"), vm_object(7, "web")], headers={"X-Pagination-Elements": "2"}, request_headers=page),
+            ex("GET", VMS_PATH, [7, 8]),
+            ex("GET", VMS_PATH, [7, 8]),
+            ex("GET", VMS_PATH + "/7", vm_object(7, "web")),
+            ex("GET", VMS_PATH + "/8", vm_object(8, "db")),
+        ],
+        tmp_path,
+    )
     objects = client.list_objects_checked(routes.VMS, routes.VM, "vmId", concurrency=1, **PARAMS)
     session.assert_done()
     assert [obj["name"] for obj in objects] == ["web", "db"]

@@ -18,16 +18,14 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmMod
 from ansible_collections.ovhcloud.mbm.tests.simulator import credentials as cr
 from ansible_collections.ovhcloud.mbm.tests.unit.helpers import run_module
 
-OVH_VARS = ("OVH_ENDPOINT", "OVH_APPLICATION_KEY", "OVH_APPLICATION_SECRET", "OVH_CONSUMER_KEY", "OVH_CLIENT_ID",
-            "OVH_CLIENT_SECRET", "OVH_API_RATE_LIMIT")
+OVH_VARS = ("OVH_ENDPOINT", "OVH_APPLICATION_KEY", "OVH_APPLICATION_SECRET", "OVH_CONSUMER_KEY", "OVH_CLIENT_ID", "OVH_CLIENT_SECRET", "OVH_API_RATE_LIMIT")
 
 
 def _main():
     mbm = MbmModule(dict(service_name=dict(type="str", required=True)))
     with mbm.failing_on_api_error():
         service = mbm.client.get("/dedicatedCloud/{serviceName}", serviceName=mbm.params["service_name"])
-    mbm.exit(changed=False, state=service["state"], rate_limit=mbm.params["api_rate_limit"],
-             check_mode=mbm.check_mode)
+    mbm.exit(changed=False, state=service["state"], rate_limit=mbm.params["api_rate_limit"], check_mode=mbm.check_mode)
 
 
 MODULE = SimpleNamespace(main=_main)
@@ -65,8 +63,7 @@ def test_api_failure_returns_failure_and_api_calls_without_secrets(sim, api_args
 
 def test_configuration_error_fails_cleanly(monkeypatch, tmp_path):
     clean_env(monkeypatch, tmp_path)
-    result = run_module(MODULE, dict(service_name="x", application_key="ak", consumer_key="SuperSecretCk0001",
-                                     api_rate_limit=0, state_dir=str(tmp_path)))
+    result = run_module(MODULE, dict(service_name="x", application_key="ak", consumer_key="SuperSecretCk0001", api_rate_limit=0, state_dir=str(tmp_path)))
     assert result["failed"] is True
     assert "application_secret is missing" in result["msg"]
     assert result["failure"]["error_code"] == "INVALID_CONFIGURATION"

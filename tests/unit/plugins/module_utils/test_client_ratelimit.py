@@ -18,14 +18,12 @@ import pytest
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhClient
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._ratelimit import RateLimiter
-from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import (
-    FakeTime, ex, make_response, scripted_client, time_ex)
+from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.fake_ovh import FakeTime, ex, make_response, scripted_client, time_ex
 
 
 def test_third_request_in_the_window_waits_for_the_oldest_to_leave(tmp_path):
     fake_time = FakeTime(start=1000.0)
-    client, session, dummy = scripted_client([time_ex(), ex("GET", "/me", {}), ex("GET", "/me", {})], tmp_path,
-                                             fake_time=fake_time, api_rate_limit=2)
+    client, session, dummy = scripted_client([time_ex(), ex("GET", "/me", {}), ex("GET", "/me", {})], tmp_path, fake_time=fake_time, api_rate_limit=2)
     client.get("/me")
     assert fake_time.sleeps == []
     client.get("/me")
@@ -61,8 +59,7 @@ def test_file_name_and_format_are_stable(tmp_path):
 
 def test_zero_disables_the_limit_and_writes_nothing(tmp_path):
     state = tmp_path / "state"
-    client, session, fake_time = scripted_client([time_ex()] + [ex("GET", "/me", {}) for dummy in range(5)], tmp_path,
-                                                 api_rate_limit=0, state_dir=str(state))
+    client, session, fake_time = scripted_client([time_ex()] + [ex("GET", "/me", {}) for dummy in range(5)], tmp_path, api_rate_limit=0, state_dir=str(state))
     for dummy in range(5):
         client.get("/me")
     session.assert_done()
@@ -85,10 +82,8 @@ def test_budget_is_per_endpoint_and_consumer_key(tmp_path):
 def test_two_clients_with_the_same_key_share_the_budget(tmp_path):
     fake_time = FakeTime()
     state = str(tmp_path / "state")
-    first, s1, dummy = scripted_client([time_ex(), ex("GET", "/me", {})], tmp_path, fake_time=fake_time,
-                                       api_rate_limit=3, state_dir=state)
-    second, s2, dummy = scripted_client([time_ex(), ex("GET", "/me", {})], tmp_path, fake_time=fake_time,
-                                        api_rate_limit=3, state_dir=state)
+    first, s1, dummy = scripted_client([time_ex(), ex("GET", "/me", {})], tmp_path, fake_time=fake_time, api_rate_limit=3, state_dir=state)
+    second, s2, dummy = scripted_client([time_ex(), ex("GET", "/me", {})], tmp_path, fake_time=fake_time, api_rate_limit=3, state_dir=state)
     first.get("/me")
     second.get("/me")
     s1.assert_done()
@@ -122,7 +117,7 @@ def test_unusable_state_dir_is_a_clear_error(tmp_path):
 
 LIMIT = 40
 PROCESSES = 4
-PER_PROCESS = LIMIT + 1   # more than the whole budget: every process must end up blocked, whoever runs first
+PER_PROCESS = LIMIT + 1  # more than the whole budget: every process must end up blocked, whoever runs first
 
 
 class Blocked(Exception):
@@ -152,9 +147,18 @@ class CountingSession:
 
 
 def _child(state_dir, start, queue):
-    client = OvhClient(endpoint="ovh-eu", application_key="ak", application_secret="as", consumer_key="ck",
-                       api_rate_limit=LIMIT, state_dir=state_dir, clock=_frozen_clock, sleep=_block, environ={},
-                       config_paths=[])
+    client = OvhClient(
+        endpoint="ovh-eu",
+        application_key="ak",
+        application_secret="as",
+        consumer_key="ck",
+        api_rate_limit=LIMIT,
+        state_dir=state_dir,
+        clock=_frozen_clock,
+        sleep=_block,
+        environ={},
+        config_paths=[],
+    )
     session = CountingSession(client.base_url)
     client._ovh._session = session
     start.wait(30)  # all processes begin together, to make them contend for the lock
@@ -211,8 +215,7 @@ def test_a_process_started_later_waits_for_the_budget_of_the_earlier_ones(tmp_pa
 
 def test_waits_accumulate_over_windows(tmp_path):
     fake_time = FakeTime()
-    client, session, dummy = scripted_client([time_ex()] + [ex("GET", "/me", {}) for dummy in range(4)], tmp_path,
-                                             fake_time=fake_time, api_rate_limit=2)
+    client, session, dummy = scripted_client([time_ex()] + [ex("GET", "/me", {}) for dummy in range(4)], tmp_path, fake_time=fake_time, api_rate_limit=2)
     for dummy in range(4):
         client.get("/me")
     session.assert_done()

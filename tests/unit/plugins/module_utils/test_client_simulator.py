@@ -26,9 +26,17 @@ VM_ITEM = "/dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm/{vmId}"
 
 def client_for(sim, tmp_path, consumer_key=cr.CK_FULL, application_secret=cr.APPLICATION_SECRET, **kwargs):
     fake_time = kwargs.pop("fake_time", None) or FakeTime()
-    options = dict(endpoint=sim.url, application_key=cr.APPLICATION_KEY, application_secret=application_secret,
-                   consumer_key=consumer_key, api_rate_limit=0, state_dir=str(tmp_path / "state"), sleep=fake_time.sleep,
-                   environ={}, config_paths=[])
+    options = dict(
+        endpoint=sim.url,
+        application_key=cr.APPLICATION_KEY,
+        application_secret=application_secret,
+        consumer_key=consumer_key,
+        api_rate_limit=0,
+        state_dir=str(tmp_path / "state"),
+        sleep=fake_time.sleep,
+        environ={},
+        config_paths=[],
+    )
     options.update(kwargs)
     return OvhClient(**options)
 
@@ -83,15 +91,17 @@ def test_refusal_by_authentication_names_the_action(sim, tmp_path):
     client = client_for(sim, tmp_path, consumer_key=cr.CK_IAM)
     with pytest.raises(OvhApiError) as info:
         client.post(SERVICE + "/confirmTermination", body={"token": "x"}, serviceName=cr.IAM_SERVICE)
-    assert info.value.details == {"unauthorizedActionsByAuthentication": "pccVMware:apiovh:confirmTermination",
-                                  "unauthorizedActionsByIAM": ""}
+    assert info.value.details == {"unauthorizedActionsByAuthentication": "pccVMware:apiovh:confirmTermination", "unauthorizedActionsByIAM": ""}
     assert "authentication of this identity does not allow the action pccVMware:apiovh:confirmTermination" in info.value.hint
 
 
-@pytest.mark.parametrize("kwargs, code, text", [
-    (dict(consumer_key=cr.CK_PENDING), "INVALID_CREDENTIAL", "not valid or not validated"),
-    (dict(application_secret="WrongSecret0000000000000000000001"), "INVALID_SIGNATURE", "pair is wrong"),
-])
+@pytest.mark.parametrize(
+    "kwargs, code, text",
+    [
+        (dict(consumer_key=cr.CK_PENDING), "INVALID_CREDENTIAL", "not valid or not validated"),
+        (dict(application_secret="WrongSecret0000000000000000000001"), "INVALID_SIGNATURE", "pair is wrong"),
+    ],
+)
 def test_credential_refusals(sim, tmp_path, kwargs, code, text):
     client = client_for(sim, tmp_path, **kwargs)
     with pytest.raises(OvhApiError) as info:
@@ -185,11 +195,9 @@ def test_least_privilege_key_runs_the_whole_termination_flow_and_nothing_else(si
             dc_id = datacenter["datacenterId"]
             assert client.get(DCD + "/backup", serviceName=name, datacenterId=dc_id)["state"]
             client.list_objects(DCD + "/vm", DCD + "/vm/{vmId}", "vmId", expand=expand, serviceName=name, datacenterId=dc_id)
-            client.list_objects(DCD + "/filer", DCD + "/filer/{filerId}", "filerId", expand=expand, serviceName=name,
-                                datacenterId=dc_id)
+            client.list_objects(DCD + "/filer", DCD + "/filer/{filerId}", "filerId", expand=expand, serviceName=name, datacenterId=dc_id)
         client.list_objects(DC + "/filer", DC + "/filer/{filerId}", "filerId", expand=expand, serviceName=name)
-        client.list_objects(DC + "/backupRepository", DC + "/backupRepository/{repositoryId}", "repositoryId", expand=expand,
-                            serviceName=name)
+        client.list_objects(DC + "/backupRepository", DC + "/backupRepository/{repositoryId}", "repositoryId", expand=expand, serviceName=name)
     # request, find the token in the e-mail history, confirm
     before = max(client.get("/me/notification/email/history"))
     assert client.post(DC + "/terminate", serviceName=name).query_id
@@ -218,8 +226,7 @@ def test_least_privilege_key_runs_the_whole_termination_flow_and_nothing_else(si
 
 def test_least_privilege_rules_grant_exactly_the_reads_and_the_two_termination_writes(sim):
     rules = sim.state.credentials[cr.CK_LEAST_PRIVILEGE].rules
-    samples = {"serviceName": "pcc-1-2-3-4", "datacenterId": "1", "vmId": "2", "filerId": "3", "repositoryId": "4",
-               "emailId": "5", "serviceId": "6"}
+    samples = {"serviceName": "pcc-1-2-3-4", "datacenterId": "1", "vmId": "2", "filerId": "3", "repositoryId": "4", "emailId": "5", "serviceId": "6"}
     granted = set()
     for route in ROUTES:
         if route.signed and rule_allows(rules, route.method, route.template.format(**samples)):
@@ -229,9 +236,13 @@ def test_least_privilege_rules_grant_exactly_the_reads_and_the_two_termination_w
     expected |= {"POST /dedicatedCloud/{serviceName}/terminate", "POST /dedicatedCloud/{serviceName}/confirmTermination"}
     assert granted == expected
     # other writes anywhere stay refused
-    for method, path in (("POST", "/dedicatedCloud/pcc-1-2-3-4/changeContact"), ("PUT", "/dedicatedCloud/pcc-1-2-3-4"),
-                         ("DELETE", "/dedicatedCloud/pcc-1-2-3-4/datacenter/1"), ("POST", "/me/task"),
-                         ("POST", "/services/6/terminate")):
+    for method, path in (
+        ("POST", "/dedicatedCloud/pcc-1-2-3-4/changeContact"),
+        ("PUT", "/dedicatedCloud/pcc-1-2-3-4"),
+        ("DELETE", "/dedicatedCloud/pcc-1-2-3-4/datacenter/1"),
+        ("POST", "/me/task"),
+        ("POST", "/services/6/terminate"),
+    ):
         assert not rule_allows(rules, method, path), (method, path)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _emails, _links, _status, _time
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
-from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import NOW, HOUR, TOKEN, OTHER_TOKEN, link, email, facts
+from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import HOUR, NOW, OTHER_TOKEN, TOKEN, email, facts, link
 
 
 def test_link_in_text_body():
@@ -40,16 +40,19 @@ def test_cancel_link_carrying_confirmation_parameters_is_ignored():
     assert _links.find_confirmation_links(trap) == []
 
 
-@pytest.mark.parametrize("body", [
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001",
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?token=%s" % TOKEN,
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=abc&token=%s" % TOKEN,
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001&token=short",
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001&id=1002&token=%s" % TOKEN,
-    "https://www.ovh.com/manager/#/billing/somethingElse?id=1001&token=%s" % TOKEN,
-    "",
-    None,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001",
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?token=%s" % TOKEN,
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?id=abc&token=%s" % TOKEN,
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001&token=short",
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001&id=1002&token=%s" % TOKEN,
+        "https://www.ovh.com/manager/#/billing/somethingElse?id=1001&token=%s" % TOKEN,
+        "",
+        None,
+    ],
+)
 def test_incomplete_or_foreign_links_are_ignored(body):
     assert _links.find_confirmation_links(body) == []
 
@@ -155,5 +158,6 @@ def test_scanner_skips_ids_that_are_not_ascii_numbers():
         if template == routes.EMAILS:
             return [1, "1\u00b2", True, None, "x"]
         return original(template, **params)
+
     client.get = get
     assert [m["id"] for m in _emails.EmailScanner(client).scan(NOW)] == [1]

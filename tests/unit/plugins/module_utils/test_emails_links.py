@@ -14,11 +14,17 @@ import pytest
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _emails, _links, _status, _time
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import (
-    HOUR, NOW, OTHER_TOKEN, TOKEN, email, facts, link,
+    HOUR,
+    NOW,
+    OTHER_TOKEN,
+    TOKEN,
+    email,
+    facts,
+    link,
 )
 
 NAME = "pcc-198-51-100-1"
-DECOY = "pcc-198-51-100-14"     # shares NAME as a prefix
+DECOY = "pcc-198-51-100-14"  # shares NAME as a prefix
 SID = 1001
 
 
@@ -34,16 +40,19 @@ def billing(service_id, token):
     return _links.ConfirmationLink(_links.BILLING, service_id, None, token)
 
 
-@pytest.mark.parametrize("url", [
-    "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=confirmcancel&token={t}",
-    "https://www.ovh.com/manager/dedicated/#/configuration/dedicated_cloud/{n}?action=confirmcancel&token={t}",
-    "https://www.ovh.com/manager/#/dedicated/managedBaremetal/{n}?action=confirmcancel&token={t}",
-    "https://ca.ovh.com/manager/dedicated/#/dedicated_cloud/{n}?token={t}&action=confirmcancel",
-    "https://www.ovh.com/manager/dedicated/#/managedBaremetal/{n}/terminate-confirm?token={t}",
-    "https://www.ovh.com/manager/#/dedicated/dedicated_cloud/{n}/terminate-confirm?token={t}&foo=bar",
-    "https://eu.ovhcloud.com/manager/dedicated/index.html?x=1#/configuration/managedBaremetal/{n}?action=confirmcancel&amp;token={t}",
-    "https://www.ovh.com/manager/dedicated/%23/configuration/managedBaremetal/{n}%3Faction%3Dconfirmcancel%26token%3D{t}",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=confirmcancel&token={t}",
+        "https://www.ovh.com/manager/dedicated/#/configuration/dedicated_cloud/{n}?action=confirmcancel&token={t}",
+        "https://www.ovh.com/manager/#/dedicated/managedBaremetal/{n}?action=confirmcancel&token={t}",
+        "https://ca.ovh.com/manager/dedicated/#/dedicated_cloud/{n}?token={t}&action=confirmcancel",
+        "https://www.ovh.com/manager/dedicated/#/managedBaremetal/{n}/terminate-confirm?token={t}",
+        "https://www.ovh.com/manager/#/dedicated/dedicated_cloud/{n}/terminate-confirm?token={t}&foo=bar",
+        "https://eu.ovhcloud.com/manager/dedicated/index.html?x=1#/configuration/managedBaremetal/{n}?action=confirmcancel&amp;token={t}",
+        "https://www.ovh.com/manager/dedicated/%23/configuration/managedBaremetal/{n}%3Faction%3Dconfirmcancel%26token%3D{t}",
+    ],
+)
 def test_named_forms_match_by_exact_name(url):
     body = "Confirm: %s\nThanks" % url.format(n=NAME, t=TOKEN)
     assert _links.confirmation_links(body) == [named(NAME, TOKEN)]
@@ -61,24 +70,28 @@ def test_prefix_sharing_decoy_never_matches():
     assert parsed.token_matches(TOKEN) and not parsed.ambiguous and not parsed.token_matches(OTHER_TOKEN)
 
 
-@pytest.mark.parametrize("url", [
-    "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=cancel&token={t}",
-    "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?token={t}",
-    "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=confirmcancel",
-    "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=confirmcancel&token={t}&token={t}x",
-    "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}/dashboard?action=confirmcancel&token={t}",
-    "https://www.ovh.com/fr/support/resiliation/?action=cancel&t={t}&n=ab12345-ovh&r=/managedBaremetal/{n}/terminate-confirm?token={t}",
-    "https://www.ovh.com/manager/dedicated/#/configuration/xmanagedBaremetal/{n}?action=confirmcancel&token={t}",
-    "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=confirmcancel&token=short",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=cancel&token={t}",
+        "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?token={t}",
+        "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=confirmcancel",
+        "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=confirmcancel&token={t}&token={t}x",
+        "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}/dashboard?action=confirmcancel&token={t}",
+        "https://www.ovh.com/fr/support/resiliation/?action=cancel&t={t}&n=ab12345-ovh&r=/managedBaremetal/{n}/terminate-confirm?token={t}",
+        "https://www.ovh.com/manager/dedicated/#/configuration/xmanagedBaremetal/{n}?action=confirmcancel&token={t}",
+        "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/{n}?action=confirmcancel&token=short",
+    ],
+)
 def test_named_non_confirmation_links_are_ignored(url):
     assert _links.confirmation_links(url.format(n=NAME, t=TOKEN)) == []
 
 
 def test_billing_form_percent_encoded_inside_a_redirect_and_params_in_any_order():
     inner = "https://www.ovh.com/manager/#/billing/confirmTerminate?token=%s&id=%s" % (TOKEN, SID)
-    wrapped = "https://click.example.net/r?u=" + inner.replace(":", "%3A").replace("/", "%2F").replace("#", "%23") \
-        .replace("?", "%3F").replace("&", "%26").replace("=", "%3D")
+    wrapped = "https://click.example.net/r?u=" + inner.replace(":", "%3A").replace("/", "%2F").replace("#", "%23").replace("?", "%3F").replace(
+        "&", "%26"
+    ).replace("=", "%3D")
     assert _links.confirmation_links(wrapped) == [billing(SID, TOKEN)]
     assert _links.find_confirmation_links(inner) == [(SID, TOKEN)]
 
@@ -102,21 +115,29 @@ def test_same_token_in_two_forms_is_one_token():
 
 # --- item 8: ASCII only; trailing punctuation --------------------------------------------------------------
 
-@pytest.mark.parametrize("body", [
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1²&token=%s" % TOKEN,
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=١٠٠١&token=%s" % TOKEN,
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001&token=%sé" % TOKEN,
-    "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/pcc-١?action=confirmcancel&token=%s" % TOKEN,
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=99999999999999999999999&token=%s" % TOKEN,
-])
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1²&token=%s" % TOKEN,
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?id=١٠٠١&token=%s" % TOKEN,
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1001&token=%sé" % TOKEN,
+        "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/pcc-١?action=confirmcancel&token=%s" % TOKEN,
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?id=99999999999999999999999&token=%s" % TOKEN,
+    ],
+)
 def test_unicode_digits_and_letters_never_crash_and_never_match(body):
     assert _links.confirmation_links(body) == []
     assert _emails.parse_termination_email(email(1, body), 1, service_name="pcc-1") is None
 
 
 def test_one_malformed_email_never_breaks_another_service():
-    mails = [email(1, "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1²&token=%s" % OTHER_TOKEN, date="not a date"),
-             email(2, link(SID, TOKEN)), {"id": "x", "body": None}, "not a dict"]
+    mails = [
+        email(1, "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1²&token=%s" % OTHER_TOKEN, date="not a date"),
+        email(2, link(SID, TOKEN)),
+        {"id": "x", "body": None},
+        "not a dict",
+    ]
     found = _emails.termination_emails(mails, SID, service_name=NAME)
     assert [m.email_id for m in found] == [2] and found[0].token_matches(TOKEN)
 
@@ -148,6 +169,7 @@ def test_prose_punctuation_after_a_link_is_not_part_of_the_token(tail):
 
 # --- item 6: the first e-mail gives the expiry; quotes are not termination e-mails -------------------------
 
+
 def test_a_later_email_quoting_the_link_never_extends_it():
     original = email(10, link(SID, TOKEN), date=_time.format_time(NOW - 80 * HOUR))
     ticket = email(11, "Re: your ticket\n> %s" % link(SID, TOKEN), date=_time.format_time(NOW - 1 * HOUR), subject="Ticket 42")
@@ -175,6 +197,7 @@ def test_quote_of_an_old_link_after_a_newer_request_keeps_the_newer_one():
 
 
 # --- item 4: decide by date, not by id; fail closed when the scan is incomplete -----------------------------
+
 
 def test_newest_by_date_not_by_id():
     resent = email(20, "Your invoice (resent)", date=_time.format_time(NOW - 100 * HOUR))
@@ -209,6 +232,7 @@ def test_terminal_and_busy_states_still_win_over_an_incomplete_scan():
 
 # --- a token given by hand (issue 8; issue 9 item 7) --------------------------------------------------------
 
+
 def evidence(token, mails, service_id=SID, name=NAME):
     return _emails.given_token_evidence(token, mails, service_id, name, NOW)
 
@@ -223,12 +247,15 @@ def test_given_token_current():
     assert out["verdict"] == "current" and out["email_id"] == 3 and out["expires_at"] == NOW + 70 * HOUR
 
 
-@pytest.mark.parametrize("mail", [
-    email(5, mbm_link(DECOY, TOKEN)),
-    email(5, mbm_link(NAME + "0", TOKEN, prefix="https://x/#/configuration")),
-    email(5, link(2002, TOKEN)),
-    email(5, "https://www.ovh.com/manager/dedicated/#/dedicated_cloud/pcc-9/terminate-confirm?token=%s" % TOKEN),
-])
+@pytest.mark.parametrize(
+    "mail",
+    [
+        email(5, mbm_link(DECOY, TOKEN)),
+        email(5, mbm_link(NAME + "0", TOKEN, prefix="https://x/#/configuration")),
+        email(5, link(2002, TOKEN)),
+        email(5, "https://www.ovh.com/manager/dedicated/#/dedicated_cloud/pcc-9/terminate-confirm?token=%s" % TOKEN),
+    ],
+)
 def test_given_token_foreign_when_a_link_names_another_service(mail):
     out = evidence(TOKEN, [mail])
     assert out["verdict"] == "foreign" and out["email_id"] == 5
@@ -257,8 +284,17 @@ def test_given_token_carried_by_an_undated_email_is_left_to_ovhcloud():
 # --- property-style: random bodies never crash the parser nor give a foreign token -------------------------
 
 _NOISE = string.ascii_letters + string.digits + " \n\t<>\"'&;#%=?/.:,-_()[]" + "²³¹١٢٣éß€\u00a0\u200b"
-_LOOKALIKES = ["pcc-198-51-100-1", "pcc-198-51-100-14", "pcc-198-51-100-10", "pcc-198-51-100", "PCC-198-51-100-1",
-               "pcc-198-51-100-1x", "pcc-198-51-100-١", "pcc-198-51-100-1.", "xpcc-198-51-100-1"]
+_LOOKALIKES = [
+    "pcc-198-51-100-1",
+    "pcc-198-51-100-14",
+    "pcc-198-51-100-10",
+    "pcc-198-51-100",
+    "PCC-198-51-100-1",
+    "pcc-198-51-100-1x",
+    "pcc-198-51-100-١",
+    "pcc-198-51-100-1.",
+    "xpcc-198-51-100-1",
+]
 
 
 def _random_token(rng):
@@ -272,7 +308,11 @@ def _random_link(rng, name, service_id, token):
         url = "https://www.ovh.com/manager/#/billing/confirmTerminate?id=%s%stoken=%s" % (service_id, amp, token)
     elif kind == 1:
         url = "https://www.ovh.com/manager/dedicated/#/configuration/%s/%s?action=confirmcancel%stoken=%s" % (
-            rng.choice(["managedBaremetal", "dedicated_cloud"]), name, amp, token)
+            rng.choice(["managedBaremetal", "dedicated_cloud"]),
+            name,
+            amp,
+            token,
+        )
     elif kind == 2:
         url = "https://ca.ovh.com/manager/#/managedBaremetal/%s?token=%s%saction=confirmcancel" % (name, token, amp)
     elif kind == 3:

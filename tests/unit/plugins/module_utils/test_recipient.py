@@ -45,14 +45,17 @@ def test_an_unreadable_me_is_not_fatal(answer):
     assert _recipient.email_recipient({"contactAdmin": "ab12345-ovh"}, account)["visible"] is None
 
 
-@pytest.mark.parametrize("infos, nic, visible", [
-    ({"contactAdmin": "ab12345-ovh"}, "ab12345-ovh", True),
-    ({"contactAdmin": "AB12345-OVH "}, "ab12345-ovh", True),
-    ({"contactAdmin": "xy999-ovh"}, "ab12345-ovh", False),
-    ({}, "ab12345-ovh", None),
-    (None, "ab12345-ovh", None),
-    ({"contactAdmin": "xy999-ovh"}, None, None),
-])
+@pytest.mark.parametrize(
+    "infos, nic, visible",
+    [
+        ({"contactAdmin": "ab12345-ovh"}, "ab12345-ovh", True),
+        ({"contactAdmin": "AB12345-OVH "}, "ab12345-ovh", True),
+        ({"contactAdmin": "xy999-ovh"}, "ab12345-ovh", False),
+        ({}, "ab12345-ovh", None),
+        (None, "ab12345-ovh", None),
+        ({"contactAdmin": "xy999-ovh"}, None, None),
+    ],
+)
 def test_email_recipient(infos, nic, visible):
     recipient = _recipient.email_recipient(infos, {"nichandle": nic})
     assert recipient["visible"] is visible and recipient["account"] == nic

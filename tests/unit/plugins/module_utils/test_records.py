@@ -33,8 +33,12 @@ def test_records_are_private_atomic_and_hold_no_credential(tmp_path):
 
 def test_records_are_per_endpoint_credential_and_service(tmp_path):
     one = _records.RequestRecords(str(tmp_path), "https://eu.api.ovh.com/1.0", "CK1")
-    paths = {one.path("pcc-1"), one.path("pcc-2"), _records.RequestRecords(str(tmp_path), "https://eu.api.ovh.com/1.0", "CK2").path("pcc-1"),
-             _records.RequestRecords(str(tmp_path), "https://ca.api.ovh.com/1.0", "CK1").path("pcc-1")}
+    paths = {
+        one.path("pcc-1"),
+        one.path("pcc-2"),
+        _records.RequestRecords(str(tmp_path), "https://eu.api.ovh.com/1.0", "CK2").path("pcc-1"),
+        _records.RequestRecords(str(tmp_path), "https://ca.api.ovh.com/1.0", "CK1").path("pcc-1"),
+    }
     assert len(paths) == 4
 
 
@@ -73,10 +77,13 @@ def test_record_survives_a_kill_between_sending_and_the_answer(tmp_path):
     assert later["status"] == "active" and later["request_overdue"] is True
 
 
-@pytest.mark.parametrize("credentials, file_name", [
-    ({"application_key": "ak", "application_secret": "as", "consumer_key": "MyConsumerKey0123"}, "pcc-192-0-2-1-fa2f738431e87be54737.json"),
-    ({"client_id": "cid-0123", "client_secret": "cs"}, "pcc-192-0-2-1-fdddd2a60bcbccdae1ca.json"),
-])
+@pytest.mark.parametrize(
+    "credentials, file_name",
+    [
+        ({"application_key": "ak", "application_secret": "as", "consumer_key": "MyConsumerKey0123"}, "pcc-192-0-2-1-fa2f738431e87be54737.json"),
+        ({"client_id": "cid-0123", "client_secret": "cs"}, "pcc-192-0-2-1-fdddd2a60bcbccdae1ca.json"),
+    ],
+)
 def test_record_path_of_a_client_is_todays(credentials, file_name):
     # Records written before OvhClient.record_identity existed must still be found: today's path is pinned.
     client = OvhClient(endpoint="ovh-eu", api_rate_limit=0, environ={}, config_paths=[], **credentials)
@@ -93,8 +100,11 @@ def test_the_account_key_survives_a_new_key_an_upper_case_host_and_a_nic_spellin
     # issue 9: keyed on the lower-cased API base URL, the account's NIC and the service
     first = _account_records(tmp_path)
     first.update("pcc-1", "request", sent_at=_time.format_time(NOW - 60), outcome="accepted", query_id="Q1")
-    for other in (_account_records(tmp_path, credential="CK2"), _account_records(tmp_path, endpoint="https://EU.API.OVH.COM/1.0/"),
-                  _account_records(tmp_path, credential="client-id", nic="AB12345-OVH")):
+    for other in (
+        _account_records(tmp_path, credential="CK2"),
+        _account_records(tmp_path, endpoint="https://EU.API.OVH.COM/1.0/"),
+        _account_records(tmp_path, credential="client-id", nic="AB12345-OVH"),
+    ):
         assert other.load("pcc-1")["request"]["query_id"] == "Q1"
         assert other.path("pcc-1") == first.path("pcc-1") and other.legacy_path("pcc-1") != first.legacy_path("pcc-1")
     assert _account_records(tmp_path, credential="CK9", nic="zz999-ovh").load("pcc-1") == {}  # another account: not ours
@@ -120,8 +130,7 @@ def test_todays_files_are_still_read_and_written(tmp_path):
     # a record written by an earlier version (today's name only) is found by the account key's records, and
     # every write also goes to today's name, so a run that cannot read GET /me still finds it
     legacy = _records.RequestRecords(str(tmp_path), "https://eu.api.ovh.com/1.0", "CK1")
-    legacy.update("pcc-1", "request", sent_at=_time.format_time(NOW - 600), outcome="accepted", query_id="OLD",
-                  updated_at=_time.format_time(NOW - 600))
+    legacy.update("pcc-1", "request", sent_at=_time.format_time(NOW - 600), outcome="accepted", query_id="OLD", updated_at=_time.format_time(NOW - 600))
     upgraded = _account_records(tmp_path)
     assert upgraded.load("pcc-1")["request"]["query_id"] == "OLD"
     upgraded.update("pcc-1", "confirm", sent_at=_time.format_time(NOW), outcome="unknown", updated_at=_time.format_time(NOW))
@@ -132,10 +141,10 @@ def test_todays_files_are_still_read_and_written(tmp_path):
 def test_each_section_comes_from_the_file_updated_last(tmp_path):
     # a run without GET /me wrote today's file only: a later run with the account key must not read the older copy
     both = _account_records(tmp_path)
-    both.update("pcc-1", "request", sent_at=_time.format_time(NOW - 7200), outcome="accepted", query_id="FIRST",
-                updated_at=_time.format_time(NOW - 7200))
+    both.update("pcc-1", "request", sent_at=_time.format_time(NOW - 7200), outcome="accepted", query_id="FIRST", updated_at=_time.format_time(NOW - 7200))
     _records.RequestRecords(str(tmp_path), "https://eu.api.ovh.com/1.0", "CK1").update(
-        "pcc-1", "request", sent_at=_time.format_time(NOW - 60), outcome="sending", query_id=None, updated_at=_time.format_time(NOW - 60))
+        "pcc-1", "request", sent_at=_time.format_time(NOW - 60), outcome="sending", query_id=None, updated_at=_time.format_time(NOW - 60)
+    )
     assert _account_records(tmp_path).load("pcc-1")["request"]["outcome"] == "sending"
 
 

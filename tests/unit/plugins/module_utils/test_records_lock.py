@@ -18,8 +18,14 @@ TERMINATE = "POST /dedicatedCloud/{serviceName}/terminate"
 
 
 def runtime_for(sim, state_dir, check_mode=False):
-    client = OvhClient(endpoint=sim.url, application_key=C.APPLICATION_KEY, application_secret=C.APPLICATION_SECRET,
-                       consumer_key=C.CK_FULL, api_rate_limit=0, state_dir=state_dir)
+    client = OvhClient(
+        endpoint=sim.url,
+        application_key=C.APPLICATION_KEY,
+        application_secret=C.APPLICATION_SECRET,
+        consumer_key=C.CK_FULL,
+        api_rate_limit=0,
+        state_dir=state_dir,
+    )
     return _runtime.Runtime(client, _state.Settings(request_from_day=1), records=_records.records_for_client(client, state_dir), check_mode=check_mode)
 
 

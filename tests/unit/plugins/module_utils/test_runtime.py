@@ -61,18 +61,32 @@ def test_an_accepted_write_is_recorded_as_sending_first_then_accepted(tmp_path):
     assert client.record_during_call["request"]["outcome"] == "sending" and client.record_during_call["request"]["query_id"] is None
     record = rt.records.load(SN)
     assert record["service_id"] == 1001 and record["service_name"] == SN and record["version"] == 1
-    assert record["request"] == {"sent_at": "2026-11-20T10:00:01Z", "outcome": "accepted", "query_id": "EU.ext-1.Q1",
-                                 "updated_at": "2026-11-20T10:00:02Z", "retry": False}
-    assert entry == {"method": "POST", "path": "/dedicatedCloud/%s/terminate" % SN, "query_id": "EU.ext-1.Q1",
-                     "at": "2026-11-20T10:00:01Z", "outcome": "accepted", "retry": False}
+    assert record["request"] == {
+        "sent_at": "2026-11-20T10:00:01Z",
+        "outcome": "accepted",
+        "query_id": "EU.ext-1.Q1",
+        "updated_at": "2026-11-20T10:00:02Z",
+        "retry": False,
+    }
+    assert entry == {
+        "method": "POST",
+        "path": "/dedicatedCloud/%s/terminate" % SN,
+        "query_id": "EU.ext-1.Q1",
+        "at": "2026-11-20T10:00:01Z",
+        "outcome": "accepted",
+        "retry": False,
+    }
 
 
-@pytest.mark.parametrize("error, outcome", [
-    (OvhApiError("Bad token", status=400, query_id="Q400"), "refused"),
-    (OvhApiError("Forbidden", status=403, error_code="NOT_GRANTED_CALL", query_id="Q403"), "refused"),
-    (OvhApiError("Bad gateway", status=502, query_id="Q502"), "unknown"),
-    (OvhApiError("lost", error_code="OUTCOME_UNKNOWN", outcome_unknown=True), "unknown"),
-])
+@pytest.mark.parametrize(
+    "error, outcome",
+    [
+        (OvhApiError("Bad token", status=400, query_id="Q400"), "refused"),
+        (OvhApiError("Forbidden", status=403, error_code="NOT_GRANTED_CALL", query_id="Q403"), "refused"),
+        (OvhApiError("Bad gateway", status=502, query_id="Q502"), "unknown"),
+        (OvhApiError("lost", error_code="OUTCOME_UNKNOWN", outcome_unknown=True), "unknown"),
+    ],
+)
 def test_a_failed_write_settles_refused_or_unknown_and_is_recorded(tmp_path, error, outcome):
     rt, dummy = runtime(tmp_path, error)
     entry, err = _runtime.send_write(rt, "POST", routes.CONFIRM, SN, section="confirm", service_id=1001, body={"token": TOKEN}, email_id=7)

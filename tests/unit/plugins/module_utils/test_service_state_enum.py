@@ -18,8 +18,20 @@ from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.terminatio
 
 # UrielCh/ovh-java-sdk .../dedicatedcloud/OvhStateEnum.java (oldest copy).
 OLDEST = (
-    "available", "delivered", "disabled", "disabling", "error", "migrating", "provisionning", "recycling", "reserved",
-    "toDisable", "toProvision", "toRecycle", "toUnprovision", "unprovisionning",
+    "available",
+    "delivered",
+    "disabled",
+    "disabling",
+    "error",
+    "migrating",
+    "provisionning",
+    "recycling",
+    "reserved",
+    "toDisable",
+    "toProvision",
+    "toRecycle",
+    "toUnprovision",
+    "unprovisionning",
 )
 # UrielCh/api-ovh-node code/gen/models/ovh-api/dedicatedCloud.ts at 98f0ce57 (2020): the oldest plus toRemove.
 WITH_TO_REMOVE = OLDEST + ("toRemove",)
@@ -32,14 +44,13 @@ EXPECTED_REMOVAL = {"toRemove", "toUnprovision", "unprovisionning", "toRecycle",
 def test_the_three_groups_are_disjoint():
     groups = (_status.READY_STATES, _status.REMOVAL_STATES, _status.BUSY_STATES)
     for index, group in enumerate(groups):
-        for other in groups[index + 1:]:
+        for other in groups[index + 1 :]:
             assert not set(group) & set(other)
 
 
 @pytest.mark.parametrize("state", UNION)
 def test_every_value_of_every_copy_is_classified(state):
-    classes = [name for name, group in (("ready", _status.READY_STATES), ("removal", _status.REMOVAL_STATES),
-                                        ("busy", _status.BUSY_STATES)) if state in group]
+    classes = [name for name, group in (("ready", _status.READY_STATES), ("removal", _status.REMOVAL_STATES), ("busy", _status.BUSY_STATES)) if state in group]
     assert len(classes) == 1, "%s is in %s" % (state, classes or "no group")
 
 

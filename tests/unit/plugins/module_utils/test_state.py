@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils import _state
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _state
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
-from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import NOW, dc, infos, entry
+from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import NOW, dc, entry, infos
 
 
 class StubClient:
@@ -32,6 +32,7 @@ class StubClient:
 
 def _api_error(status):
     from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhApiError  # pylint: disable=import-outside-toplevel
+
     return OvhApiError("gone", status=status, query_id="Q404", method="GET", path="/dedicatedCloud/pcc-1")
 
 
@@ -49,13 +50,26 @@ def test_a_services_entry_of_another_service_id_is_ignored():
     # serviceInfos names 1001; an entry 5 (deleted) listed for the name is not this service's record
     other = entry("deleted")
     other["serviceId"] = 5
-    client = StubClient({(routes.SERVICE, None): dc(), (routes.SERVICE_INFOS, None): infos(), (routes.SERVICES, None): [5],
-                         (routes.SERVICES_ITEM, 5): other, (routes.EMAILS, None): []})
+    client = StubClient(
+        {
+            (routes.SERVICE, None): dc(),
+            (routes.SERVICE_INFOS, None): infos(),
+            (routes.SERVICES, None): [5],
+            (routes.SERVICES_ITEM, 5): other,
+            (routes.EMAILS, None): [],
+        }
+    )
     state = _state.read_termination_state(client, "pcc-1")
     assert state.status == "active" and state.service is None
 
 
 def test_404_with_this_services_deleted_record_is_terminated():
-    client = StubClient({(routes.SERVICE, None): _api_error(404), (routes.SERVICES, None): [7, 1001], (routes.SERVICES_ITEM, 7): None,
-                         (routes.SERVICES_ITEM, 1001): entry("deleted")})
+    client = StubClient(
+        {
+            (routes.SERVICE, None): _api_error(404),
+            (routes.SERVICES, None): [7, 1001],
+            (routes.SERVICES_ITEM, 7): None,
+            (routes.SERVICES_ITEM, 1001): entry("deleted"),
+        }
+    )
     assert _state.read_termination_state(client, "pcc-1").status == "terminated"

@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _status, _time
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
-from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import NOW, HOUR, TOKEN, dc, infos, entry, mail_at, decide, record
+from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import HOUR, NOW, TOKEN, dc, decide, entry, infos, mail_at, record
 
 
 def test_active():

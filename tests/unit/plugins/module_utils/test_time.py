@@ -8,22 +8,25 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _time
-from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import NOW, HOUR
+from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import HOUR, NOW
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2026-11-20T10:00:00Z", NOW),
-    ("2026-11-20T10:00:00+00:00", NOW),
-    ("2026-11-20T11:00:00+01:00", NOW),
-    ("2026-11-20T05:00:00-0500", NOW),
-    ("2026-11-20T12:00:00+02", NOW),
-    ("2026-11-20T00:30:00-09:30", NOW),
-    ("2026-11-21T01:00:00+15:00", NOW),
-    ("2026-11-20T10:00:00z", NOW),
-    ("2026-11-20T10:00:00.250Z", NOW + 0.25),
-    ("2026-11-20T10:00:00", NOW),
-    ("2026-11-20", NOW - 10 * HOUR),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-11-20T10:00:00Z", NOW),
+        ("2026-11-20T10:00:00+00:00", NOW),
+        ("2026-11-20T11:00:00+01:00", NOW),
+        ("2026-11-20T05:00:00-0500", NOW),
+        ("2026-11-20T12:00:00+02", NOW),
+        ("2026-11-20T00:30:00-09:30", NOW),
+        ("2026-11-21T01:00:00+15:00", NOW),
+        ("2026-11-20T10:00:00z", NOW),
+        ("2026-11-20T10:00:00.250Z", NOW + 0.25),
+        ("2026-11-20T10:00:00", NOW),
+        ("2026-11-20", NOW - 10 * HOUR),
+    ],
+)
 def test_parse_api_time_formats(text, expected):
     assert _time.parse_api_time(text) == pytest.approx(expected)
 
@@ -41,6 +44,7 @@ def test_format_time_is_utc_with_z():
 def test_the_backup_evidence_reads_dates_with_the_text_variants():
     # one time parser module: the backup evidence uses _time's text variants, not copies of its own
     from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_evidence  # pylint: disable=import-outside-toplevel
+
     assert _backup_evidence.parse_time is _time.parse_text_time
     assert _backup_evidence.format_time is _time.format_time_checked
     assert _backup_evidence.normalize_time is _time.normalize_text_time

@@ -26,9 +26,15 @@ VM_ROUTE = "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm/{vmId
 
 
 def good_vm(name, hours=(2, 26, 50), **extra):
-    vm = {"name": name, "backup": {"lastResult": "success", "lastSuccessfulCreationTime": "-%dh" % hours[0],
-                                   "lastCreationTime": "-%dh" % hours[0],
-                                   "restorePoints": [{"creationTime": "-%dh" % h} for h in hours]}}
+    vm = {
+        "name": name,
+        "backup": {
+            "lastResult": "success",
+            "lastSuccessfulCreationTime": "-%dh" % hours[0],
+            "lastCreationTime": "-%dh" % hours[0],
+            "restorePoints": [{"creationTime": "-%dh" % h} for h in hours],
+        },
+    }
     vm.update(extra)
     return vm
 
@@ -36,8 +42,12 @@ def good_vm(name, hours=(2, 26, 50), **extra):
 def fixture(datacenters=None, repositories=None, vms=3):
     if datacenters is None:
         datacenters = [
-            {"name": "dc-main", "backup": {"state": "enabled", "backupOffer": "advanced"},
-             "vms": [good_vm("vm-%02d" % i) for i in range(vms)], "filers": [{"vmTotal": vms}]},
+            {
+                "name": "dc-main",
+                "backup": {"state": "enabled", "backupOffer": "advanced"},
+                "vms": [good_vm("vm-%02d" % i) for i in range(vms)],
+                "filers": [{"vmTotal": vms}],
+            },
             {"name": "dc-second", "backup": {"state": "enabled"}, "vms": [good_vm("app-1")], "filers": [{}]},
         ]
     if repositories is None:
@@ -46,31 +56,52 @@ def fixture(datacenters=None, repositories=None, vms=3):
         "now": NOW,
         "clock": {"frozen": True},
         "applications": [{"applicationKey": AK, "applicationSecret": AS}],
-        "accounts": [{
-            "nic": "bk123-ovh",
-            "consumerKeys": [
-                {"consumerKey": CK, "applicationKey": AK},
-                {"consumerKey": LIMITED_CK, "applicationKey": AK,
-                 "rules": [{"method": "GET", "path": "/dedicatedCloud/*/datacenter"},
-                           {"method": "GET", "path": "/dedicatedCloud/%s" % SERVICE}]},
-            ],
-            "services": [{"serviceName": SERVICE, "serviceId": 4242, "productReference": "MBM", "state": "delivered",
-                          "datacenters": datacenters, "backupRepositories": repositories, "filers": [{}]}],
-        }],
+        "accounts": [
+            {
+                "nic": "bk123-ovh",
+                "consumerKeys": [
+                    {"consumerKey": CK, "applicationKey": AK},
+                    {
+                        "consumerKey": LIMITED_CK,
+                        "applicationKey": AK,
+                        "rules": [{"method": "GET", "path": "/dedicatedCloud/*/datacenter"}, {"method": "GET", "path": "/dedicatedCloud/%s" % SERVICE}],
+                    },
+                ],
+                "services": [
+                    {
+                        "serviceName": SERVICE,
+                        "serviceId": 4242,
+                        "productReference": "MBM",
+                        "state": "delivered",
+                        "datacenters": datacenters,
+                        "backupRepositories": repositories,
+                        "filers": [{}],
+                    }
+                ],
+            }
+        ],
     }
 
 
 def failing_fixture():
-    return fixture(datacenters=[
-        {"name": "dc-main", "backup": {"state": "enabled"},
-         "vms": [good_vm("web-1"),
-                 good_vm("stale-1", hours=(30, 54)),
-                 good_vm("failed-1"),
-                 {"name": "nobackup-1"},
-                 {"name": "off-1", "powerState": "poweredOff"},
-                 good_vm("corrupt-1", hours=(1, 25, 49))]},
-        {"name": "dc-lab", "vms": [{"name": "lab-1"}]},
-    ], repositories=[{"replication": True, "syncStatus": "out-of-sync"}])
+    return fixture(
+        datacenters=[
+            {
+                "name": "dc-main",
+                "backup": {"state": "enabled"},
+                "vms": [
+                    good_vm("web-1"),
+                    good_vm("stale-1", hours=(30, 54)),
+                    good_vm("failed-1"),
+                    {"name": "nobackup-1"},
+                    {"name": "off-1", "powerState": "poweredOff"},
+                    good_vm("corrupt-1", hours=(1, 25, 49)),
+                ],
+            },
+            {"name": "dc-lab", "vms": [{"name": "lab-1"}]},
+        ],
+        repositories=[{"replication": True, "syncStatus": "out-of-sync"}],
+    )
 
 
 def _prepare(fx):
@@ -98,8 +129,16 @@ def sim_with():
 
 
 def args_for(sim, tmp_path, consumer_key=CK, **options):
-    args = {"endpoint": sim.url, "application_key": AK, "application_secret": AS, "consumer_key": consumer_key,
-            "api_rate_limit": 0, "api_retry_max_wait": 0, "state_dir": str(tmp_path), "service_name": SERVICE}
+    args = {
+        "endpoint": sim.url,
+        "application_key": AK,
+        "application_secret": AS,
+        "consumer_key": consumer_key,
+        "api_rate_limit": 0,
+        "api_retry_max_wait": 0,
+        "state_dir": str(tmp_path),
+        "service_name": SERVICE,
+    }
     args.update(options)
     return args
 
@@ -139,16 +178,18 @@ def test_failing_service_is_not_a_module_failure(sim_with, tmp_path):
     result = run_module(mbm_backup_info, args_for(sim, tmp_path))
     assert result["failed"] is False, result.get("msg")
     assert result["passed"] is False
-    assert violations(result) == by_text([
-        ("dc-lab", None, "datacenter_backup_disabled"),
-        ("dc-lab", "lab-1", "no_backup"),
-        ("dc-main", "corrupt-1", "stale_restore_point"),
-        ("dc-main", "failed-1", "last_result"),
-        ("dc-main", "nobackup-1", "no_backup"),
-        ("dc-main", "off-1", "no_backup"),
-        ("dc-main", "stale-1", "stale_restore_point"),
-        (None, None, "replication_out_of_sync"),
-    ])
+    assert violations(result) == by_text(
+        [
+            ("dc-lab", None, "datacenter_backup_disabled"),
+            ("dc-lab", "lab-1", "no_backup"),
+            ("dc-main", "corrupt-1", "stale_restore_point"),
+            ("dc-main", "failed-1", "last_result"),
+            ("dc-main", "nobackup-1", "no_backup"),
+            ("dc-main", "off-1", "no_backup"),
+            ("dc-main", "stale-1", "stale_restore_point"),
+            (None, None, "replication_out_of_sync"),
+        ]
+    )
     assert ("corrupt-1", "corrupted_restore_points") in [(w["vm"], w["rule"]) for w in result["policy_warnings"]]
     assert "see policy_warnings" in json.dumps(result["warnings"])
     assert result["manifest"]["verdict"]["passed"] is False
@@ -158,8 +199,12 @@ def test_failing_service_is_not_a_module_failure(sim_with, tmp_path):
 def test_failing_service_passes_with_documented_waivers(sim_with, tmp_path):
     sim = sim_with(failing_fixture())
     options = {
-        "exclusions": [{"pattern": "stale-*", "reason": "replaced"}, {"pattern": "failed-1", "reason": "rebuilt"},
-                       {"pattern": "nobackup-?", "reason": "scratch"}, {"pattern": "corrupt-1", "reason": "test VM"}],
+        "exclusions": [
+            {"pattern": "stale-*", "reason": "replaced"},
+            {"pattern": "failed-1", "reason": "rebuilt"},
+            {"pattern": "nobackup-?", "reason": "scratch"},
+            {"pattern": "corrupt-1", "reason": "test VM"},
+        ],
         "datacenter_waivers": [{"datacenter": "dc-lab", "reason": "lab"}],
         "include_powered_off": False,
         "replication_out_of_sync": "warn",
@@ -168,10 +213,14 @@ def test_failing_service_passes_with_documented_waivers(sim_with, tmp_path):
     assert result["failed"] is False, result.get("msg")
     assert result["passed"] is True, result["violations"]
     kinds = sorted((w["kind"], w["vm"] or w["datacenter"], w["reason"]) for w in result["waivers"])
-    assert kinds == [("datacenter_waiver", "dc-lab", "lab"), ("exclusion", "corrupt-1", "test VM"),
-                     ("exclusion", "failed-1", "rebuilt"), ("exclusion", "nobackup-1", "scratch"),
-                     ("exclusion", "stale-1", "replaced"),
-                     ("powered_off", "off-1", "The VM is powered off and include_powered_off is false.")]
+    assert kinds == [
+        ("datacenter_waiver", "dc-lab", "lab"),
+        ("exclusion", "corrupt-1", "test VM"),
+        ("exclusion", "failed-1", "rebuilt"),
+        ("exclusion", "nobackup-1", "scratch"),
+        ("exclusion", "stale-1", "replaced"),
+        ("powered_off", "off-1", "The VM is powered off and include_powered_off is false."),
+    ]
     assert result["manifest"]["policy"]["datacenter_waivers"] == [{"datacenter": "dc-lab", "reason": "lab"}]
     assert [w["rule"] for w in result["policy_warnings"]] == ["replication_out_of_sync"]
 
@@ -286,8 +335,13 @@ def test_transient_error_is_retried(sim_with, tmp_path):
 
 def test_missing_backup_option_404_is_a_violation(sim_with, tmp_path):
     sim = sim_with(fixture())
-    sim.add_fault("GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/backup", path="*/datacenter/2/backup",
-                  status=404, count=0, error_code="ResourceNotFoundError")
+    sim.add_fault(
+        "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/backup",
+        path="*/datacenter/2/backup",
+        status=404,
+        count=0,
+        error_code="ResourceNotFoundError",
+    )
     result = run_module(mbm_backup_info, args_for(sim, tmp_path))
     assert result["failed"] is False, result.get("msg")
     assert violations(result) == [("dc-second", None, "datacenter_backup_disabled")]
@@ -328,6 +382,7 @@ def test_no_secret_in_the_result(sim_with, tmp_path):
 
 # ------------------------------------------------------------------------------------------------ standard unit fixture
 
+
 def test_unit_fixture_verdicts(sim, api_args):
     def run(service, **extra):
         return run_module(mbm_backup_info, api_args(sim, service_name=service, api_retry_max_wait=0, **extra))
@@ -351,6 +406,7 @@ def test_unit_fixture_verdicts(sim, api_args):
 
 
 # ------------------------------------------------------------------------------------------------ paging (review additions)
+
 
 def test_several_pages_give_the_same_evidence(sim_with, tmp_path, monkeypatch):
     sim = sim_with(fixture(vms=5))
@@ -401,6 +457,7 @@ def test_a_service_without_vm_fails_unless_waived(sim_with, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ VM job states (issue 8)
+
 
 def test_simulated_vm_jobs_read_the_schema_active_state(sim_with, tmp_path):
     sim = sim_with(fixture())

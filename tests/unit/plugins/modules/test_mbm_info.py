@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_info
@@ -33,14 +32,17 @@ def writes(sim):
     return [route for route in sim.calls() if not route.startswith("GET ")]
 
 
-@pytest.mark.parametrize("name, status", [
-    (C.HEALTHY, "active"),
-    (C.REQUESTED, "termination_requested"),
-    (C.TOKEN_EXPIRED, "token_expired"),
-    (C.SCHEDULED, "termination_scheduled"),
-    (C.DELETED, "terminated"),
-    (C.EPCC, "active"),
-])
+@pytest.mark.parametrize(
+    "name, status",
+    [
+        (C.HEALTHY, "active"),
+        (C.REQUESTED, "termination_requested"),
+        (C.TOKEN_EXPIRED, "token_expired"),
+        (C.SCHEDULED, "termination_scheduled"),
+        (C.DELETED, "terminated"),
+        (C.EPCC, "active"),
+    ],
+)
 def test_one_service_status(sim, api_args, name, status):
     result = info(sim, api_args, service_name=name)
     assert not result["failed"] and not result["changed"]
@@ -56,8 +58,7 @@ def test_one_service_returns_the_api_objects(sim, api_args):
     assert result["service_entry"]["resource"]["name"] == C.REQUESTED
     termination = result["termination"]
     assert termination["api"]["dedicated_cloud"] == result["service"]
-    assert termination["api"]["emails"] == [{"id": 1003, "date": "2026-11-20T08:00:00Z",
-                                             "subject": 'Deleting your Managed Bare Metal "%s"' % C.REQUESTED}]
+    assert termination["api"]["emails"] == [{"id": 1003, "date": "2026-11-20T08:00:00Z", "subject": 'Deleting your Managed Bare Metal "%s"' % C.REQUESTED}]
     assert termination["requested_at"] == "2026-11-20T08:00:00Z" and termination["token_expires_at"] == "2026-11-23T08:00:00Z"
     assert termination["email_id"] == 1003
     # with a valid link the next write is the confirmation: its window is reported
@@ -69,11 +70,14 @@ def test_check_mode_reads_the_same(sim, api_args):
     assert result["termination"]["status"] == "termination_requested" and writes(sim) == []
 
 
-@pytest.mark.parametrize("name, words, status", [
-    ("pcc-145-239-10-99", "not found", 404),
-    (C.EXPIRED, "expired", 460),
-    (C.BUSY, "upgrading", None),
-])
+@pytest.mark.parametrize(
+    "name, words, status",
+    [
+        ("pcc-145-239-10-99", "not found", 404),
+        (C.EXPIRED, "expired", 460),
+        (C.BUSY, "upgrading", None),
+    ],
+)
 def test_fail_closed(sim, api_args, name, words, status):
     result = info(sim, api_args, service_name=name)
     assert result["failed"] and words in result["msg"] and result["failure"]["status"] == status
@@ -102,8 +106,9 @@ def test_list_every_product_with_an_empty_filter(sim, api_args):
 
 def test_refused_read_names_the_rule(sim_factory, api_args):
     sim = sim_factory()
-    sim.add_fault("GET /dedicatedCloud/{serviceName}", status=403,
-                  body=json.dumps({"errorCode": "NOT_GRANTED_CALL", "message": "This call has not been granted"}))
+    sim.add_fault(
+        "GET /dedicatedCloud/{serviceName}", status=403, body=json.dumps({"errorCode": "NOT_GRANTED_CALL", "message": "This call has not been granted"})
+    )
     result = info(sim, api_args, service_name=C.HEALTHY)
     assert result["failed"] and "GET /dedicatedCloud/*" in result["msg"] and result["failure"]["query_id"]
 
@@ -115,6 +120,7 @@ def test_iam_governed_account(sim, api_args):
 
 def test_overdue_request_is_reported(sim_factory, api_args):
     from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_termination_request  # pylint: disable=import-outside-toplevel
+
     sim = sim_factory(email_delay_seconds=100000)
     args = api_args(sim)
     args.update(service_name=C.HEALTHY, request_from_day=1)

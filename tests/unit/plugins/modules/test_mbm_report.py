@@ -23,8 +23,12 @@ def mode_of(path):
 
 
 def manifest(**extra):
-    content = {"kind": "ovhcloud.mbm.backup_manifest", "service_name": "pcc-1", "evidence_time": "2026-11-20T10:00:00Z",
-               "datacenters": [{"name": "dc1", "vms": [{"name": "web-01"}]}]}
+    content = {
+        "kind": "ovhcloud.mbm.backup_manifest",
+        "service_name": "pcc-1",
+        "evidence_time": "2026-11-20T10:00:00Z",
+        "datacenters": [{"name": "dc1", "vms": [{"name": "web-01"}]}],
+    }
     content.update(extra)
     return content
 
@@ -86,12 +90,15 @@ def test_empty_audit_is_a_noop_probe(tmp_path):
     assert not audit.exists()
 
 
-@pytest.mark.parametrize("content, where", [
-    ({"token": "AbCdEf0123456789AbCdEf0123456789"}, "content.token"),
-    ({"nested": [{"Consumer_Key": "ck-value-1"}]}, "content.nested[0].Consumer_Key"),
-    ({"detail": "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1&token=abc"}, "content.detail"),
-    ({"detail": "see ?x=1&amp;token=abc"}, "content.detail"),
-])
+@pytest.mark.parametrize(
+    "content, where",
+    [
+        ({"token": "AbCdEf0123456789AbCdEf0123456789"}, "content.token"),
+        ({"nested": [{"Consumer_Key": "ck-value-1"}]}, "content.nested[0].Consumer_Key"),
+        ({"detail": "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1&token=abc"}, "content.detail"),
+        ({"detail": "see ?x=1&amp;token=abc"}, "content.detail"),
+    ],
+)
 def test_secrets_refused(tmp_path, content, where):
     path = tmp_path / "m.json"
     result = run_module(mbm_report, {"kind": "manifest", "path": str(path), "content": content})
@@ -108,8 +115,10 @@ def test_secret_in_audit_entry_redacted(tmp_path):
     """An audit entry holding a secret is written with the value redacted and marked, never refused: the entry of a
     host's write must not be lost, nor the report after it (issue 9, item 5)."""
     audit = tmp_path / "audit.jsonl"
-    result = run_module(mbm_report, {"kind": "audit", "path": str(audit),
-                                     "entries": [{"client_secret": "s3cr3t", "detail": "see https://x.example/?sig=SiG0123", "phase": "request"}]})
+    result = run_module(
+        mbm_report,
+        {"kind": "audit", "path": str(audit), "entries": [{"client_secret": "s3cr3t", "detail": "see https://x.example/?sig=SiG0123", "phase": "request"}]},
+    )
     assert not result["failed"]
     assert "s3cr3t" not in json.dumps(result) and "SiG0123" not in json.dumps(result)
     text = audit.read_text()
@@ -119,11 +128,14 @@ def test_secret_in_audit_entry_redacted(tmp_path):
     assert any("redacted" in warning for warning in warning_texts(result))
 
 
-@pytest.mark.parametrize("value", [
-    "https://exports.example.net/pcc.tar?X-Amz-Credential=AKIA&X-Amz-Signature=AttSig0123",
-    "https://share.example.net/download?id=42&token=AttSig0123",
-    "sftp://export:AttSig0123@sftp.example.net/pcc/",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://exports.example.net/pcc.tar?X-Amz-Credential=AKIA&X-Amz-Signature=AttSig0123",
+        "https://share.example.net/download?id=42&token=AttSig0123",
+        "sftp://export:AttSig0123@sftp.example.net/pcc/",
+    ],
+)
 def test_check_refuses_a_secret_looking_value_without_echoing_it(value):
     result = run_module(mbm_report, {"kind": "check", "content": {"decommission_data_exported": value}})
     assert result["failed"]
@@ -142,8 +154,7 @@ def test_check_accepts_a_plain_reference_and_writes_nothing(tmp_path):
 
 def test_report_written_for_every_host_when_one_record_holds_a_secret(tmp_path):
     path = tmp_path / "report.json"
-    records = {"a": {"outcome": "held", "reason": "hook: https://x.example/o?X-Amz-Signature=HookSig0123"},
-               "b": {"outcome": "done"}}
+    records = {"a": {"outcome": "held", "reason": "hook: https://x.example/o?X-Amz-Signature=HookSig0123"}, "b": {"outcome": "done"}}
     result = run_module(mbm_report, {"kind": "report", "path": str(path), "hosts": ["a", "b"], "records": records})
     assert not result["failed"] and result["summary"] == {"total": 2, "held": 1, "done": 1}
     report = json.loads(path.read_text())
@@ -154,8 +165,7 @@ def test_report_written_for_every_host_when_one_record_holds_a_secret(tmp_path):
 
 def test_empty_secret_keys_and_token_dates_are_fine(tmp_path):
     path = tmp_path / "m.json"
-    result = run_module(mbm_report, {"kind": "manifest", "path": str(path),
-                                     "content": {"token": None, "token_expires_at": "2026-11-23T10:00:00Z"}})
+    result = run_module(mbm_report, {"kind": "manifest", "path": str(path), "content": {"token": None, "token_expires_at": "2026-11-23T10:00:00Z"}})
     assert not result["failed"]
 
 
@@ -189,9 +199,14 @@ def test_audit_safe_under_parallel_writers(tmp_path):
 
 
 def record(**extra):
-    item = {"service_name": "pcc-1", "phase_reached": "verify", "status_before": "active", "status_after": "terminating",
-            "phases": {"request": {"result": "written"}, "confirm": {"result": "written", "detail": "Confirmed."}},
-            "termination": {"token_expires_at": "2026-11-23T10:00:00Z"}}
+    item = {
+        "service_name": "pcc-1",
+        "phase_reached": "verify",
+        "status_before": "active",
+        "status_after": "terminating",
+        "phases": {"request": {"result": "written"}, "confirm": {"result": "written", "detail": "Confirmed."}},
+        "termination": {"token_expires_at": "2026-11-23T10:00:00Z"},
+    }
     item.update(extra)
     return item
 
@@ -207,13 +222,19 @@ def test_report_names_every_host_and_derives_outcomes(tmp_path):
         "pcc-6": {"outcome": "skipped", "reason": "not approved"},
     }
     hosts = ["pcc-1", "pcc-2", "pcc-3", "pcc-4", "pcc-5", "pcc-6", "pcc-7"]
-    result = run_module(mbm_report, {"kind": "report", "path": str(path), "hosts": hosts, "records": records,
-                                     "content": {"check_mode": False}})
+    result = run_module(mbm_report, {"kind": "report", "path": str(path), "hosts": hosts, "records": records, "content": {"check_mode": False}})
     assert not result["failed"]
     report = json.loads(path.read_text())
     outcomes = dict((item["host"], item["outcome"]) for item in report["hosts"])
-    assert outcomes == {"pcc-1": "confirmed", "pcc-2": "requested", "pcc-3": "planned", "pcc-4": "nothing_to_do",
-                        "pcc-5": "held", "pcc-6": "skipped", "pcc-7": "not_reached"}
+    assert outcomes == {
+        "pcc-1": "confirmed",
+        "pcc-2": "requested",
+        "pcc-3": "planned",
+        "pcc-4": "nothing_to_do",
+        "pcc-5": "held",
+        "pcc-6": "skipped",
+        "pcc-7": "not_reached",
+    }
     assert [item["host"] for item in report["hosts"]] == hosts
     assert report["hosts"][2]["next_action"] == "decommission would request then confirm"
     assert report["hosts"][3]["reason"] == "already requested"
@@ -243,8 +264,9 @@ def test_report_hosts_required(tmp_path):
 
 
 def test_markdown_escapes_pipes():
-    text = report_parts.render_markdown({"title": "T", "generated_at": "now", "run": {}, "summary": {"total": 1, "held": 1},
-                                         "hosts": [{"host": "h", "outcome": "held", "reason": "a | b"}]})
+    text = report_parts.render_markdown(
+        {"title": "T", "generated_at": "now", "run": {}, "summary": {"total": 1, "held": 1}, "hosts": [{"host": "h", "outcome": "held", "reason": "a | b"}]}
+    )
     assert "a \\| b" in text
 
 
@@ -262,8 +284,10 @@ def warning_texts(result):
 @pytest.mark.usefixtures("fresh_warnings")
 def test_approved_not_in_run_listed_and_warned(tmp_path):
     path = tmp_path / "r.json"
-    result = run_module(mbm_report, {"kind": "report", "path": str(path), "hosts": ["pcc-1"], "records": {"pcc-1": record()},
-                                     "approved_not_in_run": ["pcc-2x", "PCC-1", "pcc-2x"]})
+    result = run_module(
+        mbm_report,
+        {"kind": "report", "path": str(path), "hosts": ["pcc-1"], "records": {"pcc-1": record()}, "approved_not_in_run": ["pcc-2x", "PCC-1", "pcc-2x"]},
+    )
     assert not result["failed"]
     assert json.loads(path.read_text())["approved_not_in_run"] == ["PCC-1", "pcc-2x"]
     assert "Approved but not in this run" in (tmp_path / "r.md").read_text()
@@ -273,8 +297,7 @@ def test_approved_not_in_run_listed_and_warned(tmp_path):
 @pytest.mark.usefixtures("fresh_warnings")
 def test_report_without_unmatched_approvals_has_no_such_section(tmp_path):
     path = tmp_path / "r.json"
-    result = run_module(mbm_report, {"kind": "report", "path": str(path), "hosts": ["pcc-1"], "records": {"pcc-1": record()},
-                                     "approved_not_in_run": []})
+    result = run_module(mbm_report, {"kind": "report", "path": str(path), "hosts": ["pcc-1"], "records": {"pcc-1": record()}, "approved_not_in_run": []})
     assert "approved_not_in_run" not in json.loads(path.read_text())
     assert "Approved but not in this run" not in (tmp_path / "r.md").read_text()
     assert not warning_texts(result)
@@ -291,20 +314,40 @@ def test_warnings_option_warns_and_writes_nothing(tmp_path):
 
 def test_failure_rendered_in_words_without_double_escaping():
     msg = 'backup gate failed with 1 violation(s): stale_restore_point on VM "erp-db-01"'
-    text = report_parts.render_markdown({"title": "T", "generated_at": "now", "run": {}, "summary": {"total": 1, "held": 1},
-                                         "hosts": [{"host": "h", "outcome": "held", "reason": "r",
-                                                    "failure": {"phase": "backup_gate", "task": "Backup gate", "msg": msg,
-                                                                "api": {"status": 403, "query_id": None}}}]})
+    text = report_parts.render_markdown(
+        {
+            "title": "T",
+            "generated_at": "now",
+            "run": {},
+            "summary": {"total": 1, "held": 1},
+            "hosts": [
+                {
+                    "host": "h",
+                    "outcome": "held",
+                    "reason": "r",
+                    "failure": {"phase": "backup_gate", "task": "Backup gate", "msg": msg, "api": {"status": 403, "query_id": None}},
+                }
+            ],
+        }
+    )
     line = [line for line in text.splitlines() if line.startswith("- Failure:")][0]
     assert line == '- Failure: at phase backup_gate (task "Backup gate"): %s [API: status 403]' % msg
     assert "\\" not in line
 
 
 def window(action, is_open=False):
-    return {"day_of_month": 20, "last_day_of_month": 30, "days_left_in_month": 10, "timezone": "UTC", "from_day": 25,
-            "action": action, "open": is_open, "mode": "warn",
-            "message": "day 20 of 30 (UTC): before the billing window for the %s (from day 25); OVHcloud bills whole months "
-                       "with no pro-rata refund, so acting now gives up 10 day(s) of this month already paid for" % action}
+    return {
+        "day_of_month": 20,
+        "last_day_of_month": 30,
+        "days_left_in_month": 10,
+        "timezone": "UTC",
+        "from_day": 25,
+        "action": action,
+        "open": is_open,
+        "mode": "warn",
+        "message": "day 20 of 30 (UTC): before the billing window for the %s (from day 25); OVHcloud bills whole months "
+        "with no pro-rata refund, so acting now gives up 10 day(s) of this month already paid for" % action,
+    }
 
 
 def test_billing_window_without_pending_action_is_not_presented_as_a_loss(tmp_path):

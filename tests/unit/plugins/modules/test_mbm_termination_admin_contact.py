@@ -112,10 +112,18 @@ def test_a_hand_token_request_lapses_after_72_hours(sim, api_args):
 
 def test_an_unreadable_me_is_treated_as_not_visible_and_the_records_fall_back(sim_factory, api_args):
     fixture = copy.deepcopy(load_fixture("unit"))
-    fixture["accounts"][0]["consumerKeys"].append({
-        "consumerKey": "SimCkNoMe00000000000000000000001", "applicationKey": C.APPLICATION_KEY, "credentialId": 5098,
-        "rules": [{"method": "GET", "path": "/dedicatedCloud*"}, {"method": "GET", "path": "/services*"},
-                  {"method": "GET", "path": "/me/notification/email/history*"}]})
+    fixture["accounts"][0]["consumerKeys"].append(
+        {
+            "consumerKey": "SimCkNoMe00000000000000000000001",
+            "applicationKey": C.APPLICATION_KEY,
+            "credentialId": 5098,
+            "rules": [
+                {"method": "GET", "path": "/dedicatedCloud*"},
+                {"method": "GET", "path": "/services*"},
+                {"method": "GET", "path": "/me/notification/email/history*"},
+            ],
+        }
+    )
     sim = sim_factory(fixture)
     result = info(sim, api_args, consumer_key="SimCkNoMe00000000000000000000001", service_name=C.HEALTHY)
     assert result["termination"]["email_recipient"] == {"admin_contact": C.NIC, "account": None, "visible": None}
@@ -132,8 +140,15 @@ def test_an_upgrade_in_the_middle_of_the_email_wait_sends_no_second_terminate(si
     args = api_args(sim)
     old = _records.RequestRecords(args["state_dir"], sim.url, C.CK_FULL)
     sent = sim.clock.now() - 300
-    old.update(C.HEALTHY, "request", service_id=C.SERVICE_IDS[C.HEALTHY], sent_at=_time.format_time(sent), outcome="accepted",
-               query_id="EU.ext-1.before-upgrade", updated_at=_time.format_time(sent))
+    old.update(
+        C.HEALTHY,
+        "request",
+        service_id=C.SERVICE_IDS[C.HEALTHY],
+        sent_at=_time.format_time(sent),
+        outcome="accepted",
+        query_id="EU.ext-1.before-upgrade",
+        updated_at=_time.format_time(sent),
+    )
     assert set(old.paths(C.HEALTHY)) == {old.legacy_path(C.HEALTHY)}
     result = request(sim, api_args, service_name=C.HEALTHY)
     assert not result["changed"] and result["termination"]["status"] == "request_pending" and calls(sim, TERMINATE) == 0

@@ -10,7 +10,6 @@ import json
 import time
 
 import pytest
-
 from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_termination_confirm, mbm_termination_request
@@ -70,8 +69,7 @@ def test_check_mode_validates_the_token_and_sends_nothing(sim, api_args):
 
 
 def test_confirm_then_rerun_is_unchanged(sim, api_args):
-    first = confirm(sim, api_args, service_name=C.REQUESTED, reason="NOT_NEEDED_ANYMORE", future_use="NOT_REPLACING_SERVICE",
-                    commentary="decommissioned")
+    first = confirm(sim, api_args, service_name=C.REQUESTED, reason="NOT_NEEDED_ANYMORE", future_use="NOT_REPLACING_SERVICE", commentary="decommissioned")
     assert first["changed"] and not first["failed"]
     assert first["diff"] == {"before": {"status": "termination_requested"}, "after": {"status": "terminating"}}
     assert first["termination"]["status"] == "terminating" and first["query_id"]
@@ -234,11 +232,18 @@ def test_nothing_to_confirm_when_scheduled_or_gone(sim, api_args):
 def _fixture_with_key_without_email_rules():
     fixture = copy.deepcopy(load_fixture("unit"))
     account = fixture["accounts"][0]
-    account["consumerKeys"].append({
-        "consumerKey": "SimCkNoEmail0000000000000000001", "applicationKey": C.APPLICATION_KEY, "credentialId": 5099,
-        "rules": [{"method": "GET", "path": "/dedicatedCloud*"}, {"method": "GET", "path": "/services*"},
-                  {"method": "POST", "path": "/dedicatedCloud/*/confirmTermination"}],
-    })
+    account["consumerKeys"].append(
+        {
+            "consumerKey": "SimCkNoEmail0000000000000000001",
+            "applicationKey": C.APPLICATION_KEY,
+            "credentialId": 5099,
+            "rules": [
+                {"method": "GET", "path": "/dedicatedCloud*"},
+                {"method": "GET", "path": "/services*"},
+                {"method": "POST", "path": "/dedicatedCloud/*/confirmTermination"},
+            ],
+        }
+    )
     return fixture
 
 
@@ -246,8 +251,7 @@ def test_given_token_works_without_email_history_rules(sim_factory, api_args):
     sim = sim_factory(_fixture_with_key_without_email_rules())
     without = confirm(sim, api_args, consumer_key="SimCkNoEmail0000000000000000001", service_name=C.REQUESTED)
     assert without["failed"] and "GET /me/notification/email/history*" in without["msg"] and confirms(sim) == 0
-    result = confirm(sim, api_args, consumer_key="SimCkNoEmail0000000000000000001", service_name=C.REQUESTED,
-                     token=C.REQUESTED_TOKEN)
+    result = confirm(sim, api_args, consumer_key="SimCkNoEmail0000000000000000001", service_name=C.REQUESTED, token=C.REQUESTED_TOKEN)
     assert result["changed"] and not result["failed"] and confirms(sim) == 1
     assert "not readable" in json.dumps(result["warnings"])
 
@@ -336,8 +340,10 @@ def test_given_token_of_another_service_is_refused_even_with_no_email_of_this_on
 
 
 def test_email_with_two_links_for_the_service_is_never_used_alone(sim, api_args):
-    body = ("<a href=\"https://www.ovh.com/manager/#/billing/confirmTerminate?id=1013&amp;token=FirstToken00000000000000000001\">a</a> "
-            "<a href=\"https://www.ovh.com/manager/#/billing/confirmTerminate?id=1013&amp;token=OtherToken00000000000000000002\">b</a>")
+    body = (
+        "<a href=\"https://www.ovh.com/manager/#/billing/confirmTerminate?id=1013&amp;token=FirstToken00000000000000000001\">a</a> "
+        "<a href=\"https://www.ovh.com/manager/#/billing/confirmTerminate?id=1013&amp;token=OtherToken00000000000000000002\">b</a>"
+    )
     sim.add_email(subject="Deleting your Managed Bare Metal", body=body)
     result = confirm(sim, api_args, service_name=C.REQUESTED)
     assert result["failed"] and "two different" in result["msg"] and result["failure"]["error_code"] == "TOKEN"

@@ -10,7 +10,6 @@ import json
 import os
 
 import pytest
-
 from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _records, _runtime, _time
@@ -66,8 +65,11 @@ def test_an_unknown_confirmation_is_retried_once_with_the_same_token_and_says_so
     assert second["changed"] and not second["failed"] and confirms(sim) == 2
     assert second["termination"]["status"] == "terminating"
     assert second["writes"][0]["retry"] is True
-    assert second["termination"]["retry_after_unknown"] == {"first_query_id": first["writes"][0]["query_id"],
-                                                            "first_sent_at": first["writes"][0]["at"], "email_id": 1003}
+    assert second["termination"]["retry_after_unknown"] == {
+        "first_query_id": first["writes"][0]["query_id"],
+        "first_sent_at": first["writes"][0]["at"],
+        "email_id": 1003,
+    }
     assert "one retry" in json.dumps(second["warnings"]) and "retry after the unknown outcome" in second["msg"]
 
     third = confirm(sim, api_args)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_info, mbm_termination_confirm, mbm_termination_request
@@ -79,11 +78,14 @@ def test_a_quoting_email_never_extends_an_expired_link(sim, api_args):
     assert again["changed"] and sim.calls().get(TERMINATE, 0) == 1
 
 
-@pytest.mark.parametrize("body", [
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1\u00b2&token=Abcdefgh12345678",
-    "https://www.ovh.com/manager/#/billing/confirmTerminate?id=\u0661\u0660\u0660\u0661&token=Abcdefgh12345678",
-    "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/pcc-\u0661?action=confirmcancel&token=Abc\u00e9defgh123",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?id=1\u00b2&token=Abcdefgh12345678",
+        "https://www.ovh.com/manager/#/billing/confirmTerminate?id=\u0661\u0660\u0660\u0661&token=Abcdefgh12345678",
+        "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/pcc-\u0661?action=confirmcancel&token=Abc\u00e9defgh123",
+    ],
+)
 def test_a_malformed_email_never_breaks_a_state_read(sim, api_args, body):
     # issue 9 item 8: "id=1²" crashed every state read of the account (str.isdigit accepts it, int() fails).
     sim.add_email(subject="Weird", body=body)
@@ -95,12 +97,16 @@ def test_a_malformed_email_never_breaks_a_state_read(sim, api_args, body):
 
 def test_an_undated_termination_email_fails_closed(sim, api_args):
     # "also reported": an e-mail whose date cannot be read was ignored; the service read active.
-    body = ("https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/%s?action=confirmcancel&token=Undated0000000000001"
-            % C.HEALTHY)
+    body = "https://www.ovh.com/manager/dedicated/#/configuration/managedBaremetal/%s?action=confirmcancel&token=Undated0000000000001" % C.HEALTHY
     sim.add_email(subject="Deleting your Managed Bare Metal", body=body)
     newest = max(mail["id"] for mail in sim.emails())
-    sim.add_fault("GET /me/notification/email/history/{emailId}", path="*/%d" % newest, status=200, count=0,
-                  body={"id": newest, "date": "sometime last week", "subject": "Deleting", "body": body})
+    sim.add_fault(
+        "GET /me/notification/email/history/{emailId}",
+        path="*/%d" % newest,
+        status=200,
+        count=0,
+        body={"id": newest, "date": "sometime last week", "subject": "Deleting", "body": body},
+    )
     result = run(mbm_termination_request, sim, api_args, service_name=C.HEALTHY)
     assert result["failed"] and result["failure"]["error_code"] == "EMAIL_UNKNOWN" and "cannot be read" in result["msg"]
     assert sim.calls().get(TERMINATE, 0) == 0
@@ -112,8 +118,7 @@ def test_a_missing_service_id_does_not_skip_the_scan(sim, api_args):
     # "also reported": without serviceId the scan was skipped silently and the service read active.
     infos = dict(sim.service(C.REQUESTED).service_infos)
     infos.pop("serviceId")
-    sim.add_fault("GET /dedicatedCloud/{serviceName}/serviceInfos", path="*/%s/serviceInfos" % C.REQUESTED, status=200, count=0,
-                  body=infos)
+    sim.add_fault("GET /dedicatedCloud/{serviceName}/serviceInfos", path="*/%s/serviceInfos" % C.REQUESTED, status=200, count=0, body=infos)
     sim.add_fault("GET /services", status=200, count=0, body=[])  # nor can /services name it
     result = run(mbm_termination_request, sim, api_args, service_name=C.REQUESTED)
     assert result["failed"] and result["failure"]["error_code"] == "EMAIL_UNKNOWN" and "serviceId" in result["msg"]

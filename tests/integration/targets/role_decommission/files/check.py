@@ -3,14 +3,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Assertions of runme.sh (standard library only).
 
-  check.py report REPORT.json [--check-mode yes|no] HOST=OUTCOME[@PHASE] ...   the report names exactly these hosts
-  check.py no-secret EMAILS.json FILE_OR_DIR ...                              no token of /_sim/emails in any file
-           [--emails MORE.json] [--secret VALUE] (repeatable)                 nor a token of MORE.json, nor VALUE
-  check.py emails EMAILS.json SERVICE=N ...                                   N termination e-mails per service
-  check.py removal STATE.json SERVICE=yes|no ...                              whether the removal started
-  check.py audit AUDIT.jsonl SERVICE:PHASE:ACTION ...                         these audit entries exist
-  check.py calls CALLS.json total=N|"METHOD /template"=N ...                  the simulator's call counts (/_sim/calls)
-  check.py absent STRING FILE_OR_DIR ...                                      STRING appears in no file
+check.py report REPORT.json [--check-mode yes|no] HOST=OUTCOME[@PHASE] ...   the report names exactly these hosts
+check.py no-secret EMAILS.json FILE_OR_DIR ...                              no token of /_sim/emails in any file
+         [--emails MORE.json] [--secret VALUE] (repeatable)                 nor a token of MORE.json, nor VALUE
+check.py emails EMAILS.json SERVICE=N ...                                   N termination e-mails per service
+check.py removal STATE.json SERVICE=yes|no ...                              whether the removal started
+check.py audit AUDIT.jsonl SERVICE:PHASE:ACTION ...                         these audit entries exist
+check.py calls CALLS.json total=N|"METHOD /template"=N ...                  the simulator's call counts (/_sim/calls)
+check.py absent STRING FILE_OR_DIR ...                                      STRING appears in no file
 """
 
 from __future__ import annotations
@@ -166,8 +166,7 @@ def absent(args):
 
 def main():
     command, args = sys.argv[1], sys.argv[2:]
-    {"report": report, "no-secret": no_secret, "emails": emails, "removal": removal, "audit": audit, "calls": calls,
-     "absent": absent}[command](args)
+    {"report": report, "no-secret": no_secret, "emails": emails, "removal": removal, "audit": audit, "calls": calls, "absent": absent}[command](args)
 
 
 if __name__ == "__main__":
