@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: mbm_credential
 short_description: Ask OVHcloud for a least-privilege consumer key for this collection, and check it once validated
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - With O(state=requested), asks the OVHcloud API for a new consumer key (C(POST /auth/credential)) holding exactly
     the access rules this collection needs, and writes it to the file O(path) (mode 0600). It returns the
