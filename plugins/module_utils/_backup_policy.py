@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_rules as rules
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_evidence import format_time, parse_time, sort_key_id
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_states import (
     DATACENTER_BACKUP_ENABLED_STATES,
@@ -22,79 +23,9 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._backup_states import
     job_state_meaning,
 )
 
-# Stable rule names (violations and warnings).
-RULE_DATACENTER_BACKUP_DISABLED = "datacenter_backup_disabled"
-RULE_NO_BACKUP = "no_backup"
-RULE_LAST_RESULT = "last_result"
-RULE_NO_RESTORE_POINT = "no_restore_point"
-RULE_STALE_RESTORE_POINT = "stale_restore_point"
-RULE_TOO_FEW_RESTORE_POINTS = "too_few_restore_points"
-RULE_REPLICATION_OUT_OF_SYNC = "replication_out_of_sync"
-# Warning-only rules.
-RULE_CORRUPTED_RESTORE_POINTS = "corrupted_restore_points"
-RULE_UNREADABLE_RESTORE_POINT = "unreadable_restore_point"
-RULE_UNKNOWN_REPOSITORY = "unknown_repository"
-RULE_UNUSED_EXCLUSION = "unused_exclusion"
-RULE_UNUSED_DATACENTER_WAIVER = "unused_datacenter_waiver"
-RULE_FUTURE_RESTORE_POINT = "future_restore_point"
-RULE_NO_VM_EVALUATED = "no_vm_evaluated"
-# accepted_job_states accepts more than the active state (delivered): named once per run.
-RULE_ACCEPTED_JOB_STATES = "accepted_job_states"
-# A violation when the service lists no VM in a datacenter that is not waived (an empty listing is never taken
-# as proof that there is nothing to lose); a warning when every datacenter is waived.
-RULE_NO_VMS = "no_vms"
-# Always a violation: every Managed Bare Metal has at least one datacenter, so an empty list is not evidence.
-RULE_NO_DATACENTER = "no_datacenter"
-
-VIOLATION_RULES = (
-    RULE_DATACENTER_BACKUP_DISABLED,
-    RULE_NO_BACKUP,
-    RULE_LAST_RESULT,
-    RULE_NO_RESTORE_POINT,
-    RULE_STALE_RESTORE_POINT,
-    RULE_TOO_FEW_RESTORE_POINTS,
-    RULE_REPLICATION_OUT_OF_SYNC,
-    RULE_NO_VMS,
-    RULE_NO_DATACENTER,
-)
-
-WAIVER_EXCLUSION = "exclusion"
-WAIVER_POWERED_OFF = "powered_off"
-WAIVER_DATACENTER = "datacenter_waiver"
-
-# The states that pass live in _backup_states: a VM job must be in policy["accepted_job_states"]
-# (dedicatedCloud.backup.StateEnum, default delivered), a datacenter option in DATACENTER_BACKUP_ENABLED_STATES
-# (dedicatedCloud.BackupStateEnum: enabled). Every other value, a missing one and an unknown one fail closed.
-# Replication settings that mean "this repository is not replicated" (syncStatus is then not meaningful).
-NOT_REPLICATED = (None, False, "", "none", "disabled", "false", "no")
-SYNC_OK = "ok"
-# Sync statuses that report a replication problem whatever the repository's replication setting says.
-SYNC_BAD = ("out-of-sync", "sync-required")
-# A restore point dated later than the API's clock plus this many seconds is not counted (clock skew between
-# the backup system and the API is tolerated up to this much; beyond it the date is not credible).
-FUTURE_TOLERANCE_SECONDS = 600
-# lastResult values of a run that has not ended yet (dedicatedCloud.backup.JobStateEnum).
-IN_PROGRESS_RESULTS = ("running", "stopping")
-
-
 # ----------------------------------------------------------------------------------------------------------
 # Policy evaluation
 # ----------------------------------------------------------------------------------------------------------
-
-
-def _finding(datacenter, vm, rule, detail):
-    return {
-        "datacenter": datacenter.get("name") if datacenter else None,
-        "datacenter_id": datacenter.get("datacenter_id") if datacenter else None,
-        "vm": vm.get("name") if vm else None,
-        "vm_id": vm.get("vm_id") if vm else None,
-        "rule": rule,
-        "detail": detail,
-    }
-
-
-def _hours(value):
-    return ("%g" % value) + " h"
 
 
 def _vm_findings(datacenter, vm, policy, now):
@@ -104,7 +35,7 @@ def _vm_findings(datacenter, vm, policy, now):
     counts = {"restore_points": 0, "restore_points_corrupted": 0}
     backup = vm.get("backup")
     if not backup:
-        violations.append(_finding(datacenter, vm, RULE_NO_BACKUP, "The VM has no backup job (no managed backup configured)."))
+        violations.append(rules.finding(datacenter, vm, rules.RULE_NO_BACKUP, "The VM has no backup job (no managed backup configured)."))
         return violations, warnings, counts
     state = backup.get("state")
     points = backup.get("restore_points") or []
@@ -112,10 +43,10 @@ def _vm_findings(datacenter, vm, policy, now):
     accepted = policy["accepted_job_states"]
     if not isinstance(state, str) or state not in accepted:
         violations.append(
-            _finding(
+            rules.finding(
                 datacenter,
                 vm,
-                RULE_NO_BACKUP,
+                rules.RULE_NO_BACKUP,
                 "The VM's backup job is in state %r (%s); %s passes (accepted_job_states)."
                 % (state, job_state_meaning(state), " or ".join(repr(a) for a in accepted)),
             )
@@ -124,17 +55,17 @@ def _vm_findings(datacenter, vm, policy, now):
     allowed = ("success", "warning") if policy["allow_warning"] else ("success",)
     if result not in allowed:
         last = backup.get("last_creation_time")
-        hint = " A backup run is in progress: check again when it has ended." if result in IN_PROGRESS_RESULTS else ""
+        hint = " A backup run is in progress: check again when it has ended." if result in rules.IN_PROGRESS_RESULTS else ""
         violations.append(
-            _finding(
+            rules.finding(
                 datacenter,
                 vm,
-                RULE_LAST_RESULT,
+                rules.RULE_LAST_RESULT,
                 "The last backup run%s ended with %r; %s required.%s" % (" (%s)" % last if last else "", result, " or ".join(repr(a) for a in allowed), hint),
             )
         )
     elif result == "warning":
-        warnings.append(_finding(datacenter, vm, RULE_LAST_RESULT, "The last backup run ended with 'warning' (accepted: allow_warning is true)."))
+        warnings.append(rules.finding(datacenter, vm, rules.RULE_LAST_RESULT, "The last backup run ended with 'warning' (accepted: allow_warning is true)."))
 
     sound = []
     corrupted = []
@@ -149,7 +80,7 @@ def _vm_findings(datacenter, vm, policy, now):
         if epoch is None:
             unreadable.append(point)
             continue
-        if epoch > now + FUTURE_TOLERANCE_SECONDS:
+        if epoch > now + rules.FUTURE_TOLERANCE_SECONDS:
             future.append(point)
             continue
         sound.append(epoch)
@@ -157,33 +88,39 @@ def _vm_findings(datacenter, vm, policy, now):
     if corrupted:
         ids = ", ".join(str(p.get("restore_point_id")) for p in corrupted)
         warnings.append(
-            _finding(
-                datacenter, vm, RULE_CORRUPTED_RESTORE_POINTS, "%d restore point(s) corrupted or of unknown integrity, not counted: %s." % (len(corrupted), ids)
+            rules.finding(
+                datacenter,
+                vm,
+                rules.RULE_CORRUPTED_RESTORE_POINTS,
+                "%d restore point(s) corrupted or of unknown integrity, not counted: %s." % (len(corrupted), ids),
             )
         )
     if unreadable:
         ids = ", ".join(str(p.get("restore_point_id")) for p in unreadable)
         warnings.append(
-            _finding(
-                datacenter, vm, RULE_UNREADABLE_RESTORE_POINT, "%d restore point(s) with an unreadable creation time, not counted: %s." % (len(unreadable), ids)
+            rules.finding(
+                datacenter,
+                vm,
+                rules.RULE_UNREADABLE_RESTORE_POINT,
+                "%d restore point(s) with an unreadable creation time, not counted: %s." % (len(unreadable), ids),
             )
         )
     if future:
         ids = ", ".join("%s (%s)" % (p.get("restore_point_id"), p.get("creation_time")) for p in future)
         warnings.append(
-            _finding(
+            rules.finding(
                 datacenter,
                 vm,
-                RULE_FUTURE_RESTORE_POINT,
-                "%d restore point(s) dated more than %d s after the evidence time, not counted: %s." % (len(future), FUTURE_TOLERANCE_SECONDS, ids),
+                rules.RULE_FUTURE_RESTORE_POINT,
+                "%d restore point(s) dated more than %d s after the evidence time, not counted: %s." % (len(future), rules.FUTURE_TOLERANCE_SECONDS, ids),
             )
         )
     if not sound:
         violations.append(
-            _finding(
+            rules.finding(
                 datacenter,
                 vm,
-                RULE_NO_RESTORE_POINT,
+                rules.RULE_NO_RESTORE_POINT,
                 "No sound restore point (%d listed, %d corrupted or unknown, %d with unreadable dates, %d dated in the future)."
                 % (len(points), len(corrupted), len(unreadable), len(future)),
             )
@@ -192,20 +129,20 @@ def _vm_findings(datacenter, vm, policy, now):
     newest = max(sound)
     if now - newest > policy["max_age_hours"] * 3600.0:
         violations.append(
-            _finding(
+            rules.finding(
                 datacenter,
                 vm,
-                RULE_STALE_RESTORE_POINT,
+                rules.RULE_STALE_RESTORE_POINT,
                 "The newest sound restore point was created at %s, more than %s (max_age_hours) before the evidence time."
-                % (format_time(newest), _hours(policy["max_age_hours"])),
+                % (format_time(newest), rules.hours(policy["max_age_hours"])),
             )
         )
     if len(sound) < policy["min_restore_points"]:
         violations.append(
-            _finding(
+            rules.finding(
                 datacenter,
                 vm,
-                RULE_TOO_FEW_RESTORE_POINTS,
+                rules.RULE_TOO_FEW_RESTORE_POINTS,
                 "%d sound restore point(s); at least %d required (min_restore_points)." % (len(sound), policy["min_restore_points"]),
             )
         )
@@ -216,11 +153,17 @@ def _datacenter_findings(datacenter):
     backup = datacenter.get("backup")
     if backup is None:
         return [
-            _finding(datacenter, None, RULE_DATACENTER_BACKUP_DISABLED, "The datacenter has no managed backup option (the API answered 404 for its backup).")
+            rules.finding(
+                datacenter, None, rules.RULE_DATACENTER_BACKUP_DISABLED, "The datacenter has no managed backup option (the API answered 404 for its backup)."
+            )
         ]
     state = backup.get("state")
     if state not in DATACENTER_BACKUP_ENABLED_STATES:
-        return [_finding(datacenter, None, RULE_DATACENTER_BACKUP_DISABLED, "The datacenter's managed backup option is in state %r, not enabled." % (state,))]
+        return [
+            rules.finding(
+                datacenter, None, rules.RULE_DATACENTER_BACKUP_DISABLED, "The datacenter's managed backup option is in state %r, not enabled." % (state,)
+            )
+        ]
     return []
 
 
@@ -248,10 +191,10 @@ def _match_exclusion(vm, exclusions):
 def _is_replicated(repository):
     replication = repository.get("replication")
     if isinstance(replication, str):
-        return replication.strip().lower() not in NOT_REPLICATED
+        return replication.strip().lower() not in rules.NOT_REPLICATED
     if isinstance(replication, dict):
         return bool(replication) and replication.get("enabled", True) not in (False, "false", "disabled")
-    return replication not in NOT_REPLICATED
+    return replication not in rules.NOT_REPLICATED
 
 
 def _strip_ids(finding):
@@ -310,7 +253,7 @@ def evaluate_policy(evidence, policy, now):
                 summary["vms_excluded"] += 1
                 waivers.append(
                     {
-                        "kind": WAIVER_EXCLUSION,
+                        "kind": rules.WAIVER_EXCLUSION,
                         "datacenter": datacenter.get("name"),
                         "datacenter_id": datacenter.get("datacenter_id"),
                         "vm": vm.get("name"),
@@ -325,7 +268,7 @@ def evaluate_policy(evidence, policy, now):
                 summary["vms_skipped_powered_off"] += 1
                 waivers.append(
                     {
-                        "kind": WAIVER_POWERED_OFF,
+                        "kind": rules.WAIVER_POWERED_OFF,
                         "datacenter": datacenter.get("name"),
                         "datacenter_id": datacenter.get("datacenter_id"),
                         "vm": vm.get("name"),
@@ -358,7 +301,7 @@ def evaluate_policy(evidence, policy, now):
             summary["datacenters_waived"] += 1
             waivers.append(
                 {
-                    "kind": WAIVER_DATACENTER,
+                    "kind": rules.WAIVER_DATACENTER,
                     "datacenter": datacenter.get("name"),
                     "datacenter_id": datacenter.get("datacenter_id"),
                     "vm": None,
@@ -379,21 +322,21 @@ def evaluate_policy(evidence, policy, now):
         if repo_id not in known_repo_ids:
             names = sorted(str(vm.get("name")) for vm in evaluated_repo_ids[repo_id])
             warnings.append(
-                _finding(
+                rules.finding(
                     None,
                     None,
-                    RULE_UNKNOWN_REPOSITORY,
+                    rules.RULE_UNKNOWN_REPOSITORY,
                     "Backup repository %s (used by %s) is not listed by the API; its replication is unknown." % (repo_id, ", ".join(names)),
                 )
             )
     for repository in repositories:
         summary["repositories"] += 1
         status = repository.get("sync_status")
-        if status == SYNC_OK:
+        if status == rules.SYNC_OK:
             continue
         # A repository that is not replicated has no meaningful sync status, unless the API reports a
         # replication problem outright: then the setting and the status disagree, and doubt fails.
-        if not _is_replicated(repository) and status not in SYNC_BAD:
+        if not _is_replicated(repository) and status not in rules.SYNC_BAD:
             continue
         summary["repositories_out_of_sync"] += 1
         users = evaluated_repo_ids.get(repository.get("repository_id"), [])
@@ -405,7 +348,7 @@ def evaluate_policy(evidence, policy, now):
             repository.get("last_successful_replication_date") or "never",
             "; used by %d VM(s)" % len(users) if users else "",
         )
-        finding = _finding(None, None, RULE_REPLICATION_OUT_OF_SYNC, detail)
+        finding = rules.finding(None, None, rules.RULE_REPLICATION_OUT_OF_SYNC, detail)
         if policy["replication_out_of_sync"] == "warn":
             warnings.append(finding)
         else:
@@ -413,18 +356,20 @@ def evaluate_policy(evidence, policy, now):
 
     for index, exclusion in enumerate(policy["exclusions"]):
         if index not in used_exclusions:
-            warnings.append(_finding(None, None, RULE_UNUSED_EXCLUSION, "Exclusion pattern %r matched no VM." % exclusion["pattern"]))
+            warnings.append(rules.finding(None, None, rules.RULE_UNUSED_EXCLUSION, "Exclusion pattern %r matched no VM." % exclusion["pattern"]))
     for index, waiver in enumerate(policy["datacenter_waivers"]):
         if index not in used_waivers:
             warnings.append(
-                _finding(None, None, RULE_UNUSED_DATACENTER_WAIVER, "Datacenter waiver %r matched no datacenter (by name or id)." % waiver["datacenter"])
+                rules.finding(
+                    None, None, rules.RULE_UNUSED_DATACENTER_WAIVER, "Datacenter waiver %r matched no datacenter (by name or id)." % waiver["datacenter"]
+                )
             )
     if extra_states:
         warnings.append(
-            _finding(
+            rules.finding(
                 None,
                 None,
-                RULE_ACCEPTED_JOB_STATES,
+                rules.RULE_ACCEPTED_JOB_STATES,
                 "accepted_job_states also accepts VM backup jobs in state %s, "
                 "besides %r (active); %d checked VM(s) passed in those states%s."
                 % (
@@ -437,29 +382,29 @@ def evaluate_policy(evidence, policy, now):
         )
     if summary["datacenters"] == 0:
         violations.append(
-            _finding(
+            rules.finding(
                 None,
                 None,
-                RULE_NO_DATACENTER,
+                rules.RULE_NO_DATACENTER,
                 "The API lists no datacenter for the service; a Managed Bare Metal has at least one, so the evidence cannot be complete.",
             )
         )
     elif summary["vms"] == 0:
         if summary["datacenters_waived"] == summary["datacenters"]:
-            warnings.append(_finding(None, None, RULE_NO_VMS, "The service lists no VM, and every datacenter is waived with a reason."))
+            warnings.append(rules.finding(None, None, rules.RULE_NO_VMS, "The service lists no VM, and every datacenter is waived with a reason."))
         else:
             violations.append(
-                _finding(
+                rules.finding(
                     None,
                     None,
-                    RULE_NO_VMS,
+                    rules.RULE_NO_VMS,
                     "The service lists no VM. An empty listing is not proof that there is nothing to "
                     "lose: if the service is really empty, waive its datacenter(s) in "
                     "datacenter_waivers with a reason.",
                 )
             )
     elif summary["vms_evaluated"] == 0:
-        warnings.append(_finding(None, None, RULE_NO_VM_EVALUATED, "No VM was checked: all %d VM(s) are excluded or skipped." % summary["vms"]))
+        warnings.append(rules.finding(None, None, rules.RULE_NO_VM_EVALUATED, "No VM was checked: all %d VM(s) are excluded or skipped." % summary["vms"]))
 
     summary["violations"] = len(violations)
     summary["warnings"] = len(warnings)

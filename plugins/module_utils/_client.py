@@ -21,8 +21,6 @@ import random
 import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote, urlencode
 
 try:
     import ovh.exceptions
@@ -45,6 +43,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import (
     sentence,
     translate_error,
 )
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._lists import ListReader
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._ratelimit import RateLimiter
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import secrets_in
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._transport import (
@@ -56,7 +55,6 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._transport import (
     with_attempts,
 )
 
-PAGINATION_MODE = "CachedObjectList-Pages"
 RETRY_BASE_SECONDS = 1.0
 RETRY_CAP_SECONDS = 30.0
 # Safety net on top of the time budget: full jitter can draw tiny delays many times in a row.
@@ -78,7 +76,7 @@ class _Response:
         self.query_id = headers.get("X-Ovh-QueryID")
 
 
-class OvhClient:
+class OvhClient(ListReader):
     """See docs/architecture.md for the interface."""
 
     def __init__(
@@ -160,153 +158,8 @@ class OvhClient:
         """The API's clock in epoch seconds: local time plus the offset from GET /auth/time."""
         return time.time() + self._time_delta(refresh)
 
-    def list_objects(self, list_template, item_template, item_key, concurrency=4, expand=True, page_size=500, **path_params):
-        """Whole objects of a list route, in the API's order.
-
-        First one request with X-Pagination-Mode (the control panel's whole-object mode), paged until
-        X-Pagination-Elements; if the API ignores the header (the body is a list of ids), GET each id
-        with at most ``concurrency`` requests in flight, keeping the order of the ids.
-        """
-        if expand:
-            objects, ids = self._list_expanded(list_template, path_params, page_size)
-            if objects is not None:
-                return objects
-        else:
-            ids = None
-        if ids is None:
-            ids = self.get(list_template, **path_params)
-        if not isinstance(ids, list):
-            raise OvhApiError(
-                "Expected a list from %s, got %s" % (list_template, type(ids).__name__),
-                error_code="INVALID_RESPONSE",
-                method="GET",
-                path=_fill_path(list_template, path_params),
-                route=list_template,
-                query_id=self.last_query_id,
-            )
-        return self._get_each(item_template, item_key, ids, path_params, concurrency)
-
-    def list_objects_checked(self, list_template, item_template, item_key, concurrency=4, expand=True, page_size=500, **path_params):
-        """list_objects(), checked for completeness: for callers that must not miss an object (the backup gate).
-
-        Whole objects are trusted only when their ids are exactly the ids of the plain list (one more call per
-        list, whatever its length): a cached, truncated or repeated page (an API that ignores the page number
-        repeats page 1 and the count still adds up) would otherwise hide an object. When they differ, the list
-        is read again one object at a time. A list whose ids repeat even then cannot be read (fail closed).
-        """
-        path = list_template.format(**path_params)
-        objects = self._objects_of(
-            self.list_objects(list_template, item_template, item_key, concurrency=concurrency, expand=expand, page_size=page_size, **path_params),
-            path,
-            list_template,
-        )
-        if expand:
-            ids = self.get(list_template, **path_params)
-            if not isinstance(ids, list) or not all(isinstance(i, (int, str)) and not isinstance(i, bool) for i in ids):
-                raise OvhApiError(
-                    "The API returned something else than a list of ids for %s" % path,
-                    error_code="INVALID_RESPONSE",
-                    method="GET",
-                    path=path,
-                    route=list_template,
-                    query_id=self.last_query_id,
-                )
-            seen = [obj.get(item_key) for obj in objects]
-            if _duplicate_ids(objects, item_key) or len(seen) != len(ids) or _id_set(seen) != _id_set(ids):
-                objects = self._objects_of(
-                    self.list_objects(list_template, item_template, item_key, concurrency=concurrency, expand=False, page_size=page_size, **path_params),
-                    path,
-                    list_template,
-                )
-        duplicates = _duplicate_ids(objects, item_key)
-        if duplicates:
-            raise OvhApiError(
-                "The API listed %s %s more than once in %s, so the list cannot be trusted to be complete" % (item_key, ", ".join(duplicates), path),
-                error_code="INVALID_RESPONSE",
-                method="GET",
-                path=path,
-                route=list_template,
-                query_id=self.last_query_id,
-                hint="Run again later; if it persists, quote the query id to OVHcloud support",
-            )
-        return objects
-
-    # -- list helpers --------------------------------------------------------------------------------
-
-    def _list_expanded(self, template, path_params, page_size):
-        """Return (objects, None) in whole-object mode, or (None, ids_or_None) when it is not honoured.
-
-        The mode is trusted only when the API follows it fully (a list of objects and X-Pagination-Elements):
-        a silently truncated list would hide a VM from the backup gate.
-        """
-        objects = []
-        number = 1
-        while True:
-            # Pragma: no-cache asks for the objects as they are now, not a cached list (as the control panel does).
-            headers = {"X-Pagination-Mode": PAGINATION_MODE, "X-Pagination-Size": str(page_size), "X-Pagination-Number": str(number), "Pragma": "no-cache"}
-            try:
-                resp = self._request("GET", template, path_params, headers=headers)
-            except OvhApiError as exc:
-                if exc.status == 400 and number == 1:
-                    return None, None  # the header itself was refused: plain listing
-                raise
-            page = resp.data
-            total = _int_header(resp.headers, "X-Pagination-Elements")
-            is_objects = isinstance(page, list) and all(isinstance(item, dict) for item in page)
-            if number == 1 and (not is_objects or total is None):
-                ids = page if isinstance(page, list) and all(isinstance(i, (int, str)) for i in page) else None
-                return None, ids  # ids: the API ignored the header and sent the plain list; reuse it
-            if not is_objects or (not page and len(objects) < total):
-                raise OvhApiError(
-                    "Page %d of %s ended the list at %d of %s objects; retry with list expansion "
-                    "disabled (one GET per object)" % (number, template, len(objects), total),
-                    error_code="INVALID_RESPONSE",
-                    method="GET",
-                    path=_fill_path(template, path_params),
-                    route=template,
-                    query_id=resp.query_id,
-                )
-            objects.extend(page)
-            if len(objects) >= total:
-                return objects, None
-            number += 1
-
-    def _get_each(self, item_template, item_key, ids, path_params, concurrency):
-        def fetch(item_id):
-            params = dict(path_params)
-            params[item_key] = item_id
-            return self.get(item_template, **params)
-
-        if not ids:
-            return []
-        workers = max(1, min(int(concurrency or 1), len(ids)))
-        if workers == 1:
-            return [fetch(item_id) for item_id in ids]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(fetch, item_id) for item_id in ids]
-            try:
-                return [future.result() for future in futures]
-            except BaseException:
-                for future in futures:
-                    future.cancel()  # stop queued GETs after the first failure
-                raise
-
-    def _objects_of(self, objects, path, list_template):
-        if not isinstance(objects, list) or not all(isinstance(obj, dict) for obj in objects):
-            raise OvhApiError(
-                "The API returned something else than a list of objects for %s" % path,
-                error_code="INVALID_RESPONSE",
-                method="GET",
-                path=path,
-                route=list_template,
-                query_id=self.last_query_id,
-            )
-        return objects
-
-    # -- the request pipeline ------------------------------------------------------------------------
-
     def _request(self, method, template, path_params, query=None, body=None, headers=None, need_auth=True, secrets=None):
-        path = _fill_path(template, path_params, query)
+        path = routes.fill_path(template, path_params, query)
         secrets = list(secrets or []) + secrets_in(body)
         attempts = 0
         waited = 0.0
@@ -422,46 +275,3 @@ class OvhClient:
         """``(base URL, consumer key or else OAuth2 client id)``: what the termination request records are keyed by
         (only hashed into their file names, never stored). Read-only; the one reader of these python-ovh attributes."""
         return self.base_url, self._ovh._consumer_key or self._ovh._client_id
-
-
-def _int_header(headers, name):
-    try:
-        return int(headers.get(name))
-    except (TypeError, ValueError):
-        return None
-
-
-def _fill_path(template, path_params, query=None):
-    """Replace {placeholders} with URL-quoted values; append the query string (booleans as true/false)."""
-
-    def value(match):
-        name = match.group(1)
-        if name not in path_params or path_params[name] is None:
-            raise ValueError("Missing path parameter %r for %s" % (name, template))
-        return quote(str(path_params[name]), safe="")
-
-    path = _PLACEHOLDER.sub(value, template)
-    if query:
-        encoded = dict((k, str(v).lower() if isinstance(v, bool) else v) for k, v in query.items() if v is not None)
-        if encoded:
-            path += "?" + urlencode(encoded)
-    return path
-
-
-def _duplicate_ids(objects, item_key):
-    """The ids that occur more than once in a list of objects (objects without the id are not counted)."""
-    seen = set()
-    duplicates = set()
-    for obj in objects:
-        value = obj.get(item_key) if isinstance(obj, dict) else None
-        if value is None:
-            continue
-        key = str(value)
-        if key in seen:
-            duplicates.add(key)
-        seen.add(key)
-    return sorted(duplicates)
-
-
-def _id_set(values):
-    return set(str(value) for value in values)

@@ -16,6 +16,7 @@ string out of every other file.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote, urlencode
 
 # Route templates (placeholders are always these names).
 AUTH_TIME = "/auth/time"
@@ -130,3 +131,20 @@ def required_access_rules(cancel=False, service_names=None):
         else:
             rules.append({"method": method, "path": path})
     return rules
+
+
+def fill_path(template, path_params, query=None):
+    """Replace {placeholders} with URL-quoted values; append the query string (booleans as true/false)."""
+
+    def value(match):
+        name = match.group(1)
+        if name not in path_params or path_params[name] is None:
+            raise ValueError("Missing path parameter %r for %s" % (name, template))
+        return quote(str(path_params[name]), safe="")
+
+    path = PLACEHOLDER.sub(value, template)
+    if query:
+        encoded = dict((k, str(v).lower() if isinstance(v, bool) else v) for k, v in query.items() if v is not None)
+        if encoded:
+            path += "?" + urlencode(encoded)
+    return path

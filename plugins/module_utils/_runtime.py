@@ -285,3 +285,7 @@ def announce_retry(runtime, state, retry_of):
         % (state.service_name, retry_of["first_sent_at"], retry_of["first_query_id"], state.status)
     )
     return ", the one retry after the unknown outcome of the confirmation sent at %s (query id %s)" % (retry_of["first_sent_at"], retry_of["first_query_id"])
+
+
+LOCK_MARGIN_SECONDS = 600
+"""How much longer than its own e-mail wait a run waits for another run writing for the same service."""

@@ -302,8 +302,8 @@ failure:
       type: str
 """
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._cancel import cancel_termination
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule, run_operation, termination_argument_spec
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._operations import cancel_termination
 
 
 def main():

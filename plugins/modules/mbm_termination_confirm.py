@@ -413,8 +413,8 @@ failure:
       type: str
 """
 
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._confirm import FUTURE_USES, TERMINATION_REASONS, confirm_termination
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule, run_operation, termination_argument_spec, wait_argument_spec
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._operations import FUTURE_USES, TERMINATION_REASONS, confirm_termination
 
 
 def main():

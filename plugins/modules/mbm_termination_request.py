@@ -343,7 +343,7 @@ failure:
 """
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._module import MbmModule, run_operation, termination_argument_spec, wait_argument_spec
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._operations import request_termination
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._request import request_termination
 
 
 def main():

@@ -15,6 +15,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup as bac
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_evidence as backup_evidence
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_manifest as backup_manifest
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_policy as backup_policy
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_rules as backup_rules
 
 NOW = backup_evidence.parse_time("2026-11-26T12:00:00Z")
 
@@ -530,7 +531,7 @@ def test_restore_point_dated_in_the_future_is_not_counted():
 
 
 def test_small_clock_skew_is_tolerated():
-    skew = backup_policy.FUTURE_TOLERANCE_SECONDS / 3600.0
+    skew = backup_rules.FUTURE_TOLERANCE_SECONDS / 3600.0
     ev = evidence([datacenter(1, "dc1", [vm(1, "web-1", points=[point(1, -skew)])])])
     assert backup_policy.evaluate_policy(ev, policy(), NOW)["passed"] is True
     beyond = evidence([datacenter(1, "dc1", [vm(1, "web-1", points=[point(1, -skew - 1 / 3600.0)])])])

@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup as backup
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_manifest as backup_manifest
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_policy as backup_policy
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_rules as backup_rules
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _backup_states as states
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.test_backup_policy import NOW, datacenter, evidence, policy, vm
 
@@ -108,7 +109,7 @@ def test_accepting_more_states_passes_them_with_a_warning_naming_them():
     assert sorted(v["vm"] for v in strict["violations"]) == ["new-1", "old-1"]
     relaxed = verdict(vms, accepted_job_states=["enabling", "delivered"])
     assert [v["vm"] for v in relaxed["violations"]] == ["old-1"]
-    warnings = [w for w in relaxed["warnings"] if w["rule"] == backup_policy.RULE_ACCEPTED_JOB_STATES]
+    warnings = [w for w in relaxed["warnings"] if w["rule"] == backup_rules.RULE_ACCEPTED_JOB_STATES]
     assert len(warnings) == 1
     assert "'enabling'" in warnings[0]["detail"] and "not yet active" in warnings[0]["detail"]
     assert "1 checked VM(s)" in warnings[0]["detail"] and "new-1" in warnings[0]["detail"]

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils import _operations, _records, _runtime, _state
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _records, _request, _runtime, _state
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhClient
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.tests.simulator import credentials as C
@@ -36,7 +36,7 @@ def test_two_simultaneous_requests_send_one_terminate(sim, tmp_path):
 
     def run():
         try:
-            results.append(_operations.request_termination(runtime_for(sim, str(tmp_path)), C.DELAYED_EMAIL))
+            results.append(_request.request_termination(runtime_for(sim, str(tmp_path)), C.DELAYED_EMAIL))
         except Exception as err:  # pylint: disable=broad-except  # reported below
             errors.append(err)
 
@@ -69,7 +69,7 @@ def test_a_lock_held_too_long_fails_without_writing(sim, tmp_path):
 
 
 def test_check_mode_takes_no_lock_and_makes_no_file(sim, tmp_path):
-    result = _operations.request_termination(runtime_for(sim, str(tmp_path / "state"), check_mode=True), C.HEALTHY)
+    result = _request.request_termination(runtime_for(sim, str(tmp_path / "state"), check_mode=True), C.HEALTHY)
     assert result["changed"] and not (tmp_path / "state" / "termination").exists()
 
 
