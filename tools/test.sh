@@ -99,7 +99,7 @@ run_step "integration-$NEWEST_SHORT" ansible_test "$NEWEST_SHORT" integration --
 
 lint_env() { env ANSIBLE_COLLECTIONS_PATH="$LINK_ROOT" PATH="$VENV_DIR/tools/bin:$PATH" "$@"; }
 # Formatting and import order (ruff.toml); a change that is not formatted fails here, with the diff in the log.
-run_step format bash -c "cd '$REPO_ROOT' && '$VENV_DIR/format/bin/ruff' format --check --diff . && '$VENV_DIR/format/bin/ruff' check ."
+run_step format bash -c "cd '$REPO_ROOT' && '$VENV_DIR/format/bin/ruff' format --no-cache --check --diff . && '$VENV_DIR/format/bin/ruff' check --no-cache ."
 run_step role-argument-specs "$VENV_DIR/tools/bin/python" "$REPO_ROOT/tools/check_argument_specs.py" "$REPO_ROOT"
 run_step ansible-lint lint_env bash -c "cd '$REPO_ROOT' && ansible-lint --offline --profile production"
 run_step antsibull-docs lint_env bash -c "cd '$REPO_ROOT' && antsibull-docs lint-collection-docs --plugin-docs ."
