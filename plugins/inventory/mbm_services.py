@@ -96,6 +96,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import OvhClient
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._credentials import CLIENT_OPTIONS
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._records import records_for_client
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import Settings, list_services
@@ -104,18 +105,6 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors i
 display = Display()
 
 GROUP = "mbm_services"
-CLIENT_OPTIONS = (
-    "endpoint",
-    "application_key",
-    "application_secret",
-    "consumer_key",
-    "client_id",
-    "client_secret",
-    "api_timeout",
-    "api_rate_limit",
-    "api_retry_max_wait",
-    "state_dir",
-)
 
 
 def host_vars(entry, endpoint):

@@ -35,6 +35,8 @@ _FALLBACK_ENDPOINT_NAMES = ("ovh-eu", "ovh-us", "ovh-ca", "kimsufi-eu", "kimsufi
 AK_FAMILY = ("application_key", "application_secret", "consumer_key")
 OAUTH2_FAMILY = ("client_id", "client_secret")
 CREDENTIAL_OPTIONS = AK_FAMILY + OAUTH2_FAMILY
+# The options of modules and plugins that map 1:1 to OvhClient arguments.
+CLIENT_OPTIONS = ("endpoint",) + CREDENTIAL_OPTIONS + ("api_timeout", "api_rate_limit", "api_retry_max_wait", "state_dir")
 
 
 def endpoint_names():

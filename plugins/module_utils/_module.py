@@ -18,6 +18,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import BILLING_MODES
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._client import HAS_OVH, OVH_IMPORT_ERROR, OvhClient, empty_api_calls
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._credentials import CLIENT_OPTIONS
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import DEFAULT_LOOKBACK_HOURS, DEFAULT_SCAN_LIMIT
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import DEFAULT_STATE_DIR
@@ -25,20 +26,6 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._records import recor
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._runtime import Runtime
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import Settings, info_result, list_services
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
-
-# The options below map 1:1 to OvhClient arguments.
-CLIENT_OPTIONS = (
-    "endpoint",
-    "application_key",
-    "application_secret",
-    "consumer_key",
-    "client_id",
-    "client_secret",
-    "api_timeout",
-    "api_rate_limit",
-    "api_retry_max_wait",
-    "state_dir",
-)
 
 
 def mbm_argument_spec():
