@@ -207,7 +207,7 @@ UNSETTLED = ("sending", "unknown")
 def unsettled_confirm(state, settings):
     """The recorded confirmation whose outcome is not known (``sending``: the run died during the call;
     ``unknown``: the answer was lost or was a 5xx), while it can still matter: within the e-mail lookback and
-    not followed by a newer request (a new request means a new token: the request marks it ``superseded``).
+    not superseded (a new request means a new token: the request marks the confirmation ``superseded``).
     None otherwise."""
     record = state.record or {}
     confirm = record.get("confirm") or {}
@@ -216,9 +216,8 @@ def unsettled_confirm(state, settings):
     sent_at = parse_api_time(confirm.get("sent_at"))
     if sent_at is None or state.now - sent_at >= float(settings.email_lookback_hours) * 3600:
         return None
-    requested = parse_api_time((record.get("request") or {}).get("sent_at"))
-    if requested is not None and requested > sent_at:
-        return None
+    # No "a later request ends it" by comparing times: each run's clock is the API's time to about a second, so a
+    # request and a confirm a second apart can compare the wrong way. Only the request's explicit mark ends it.
     return confirm
 
 
