@@ -38,8 +38,23 @@ def _vm(vm_id, name, repository_id, stale_every, index):
     }
 
 
-def generate(services=1, vms=10, datacenters=1, now=None, stale_every=0, product="MBM"):
-    """Return a fixture dict: ``services`` services of ``vms`` VMs each, spread over ``datacenters`` datacenters.
+def unrelated_emails(count, hours=90):
+    """``count`` e-mails that are not termination e-mails (invoices, notices), dated over the last ``hours`` hours
+    (the lookback window): the mailbox every scan has to read past."""
+    return [
+        {
+            "date": "-%ds" % int(3600 * hours * (index + 1) / (count + 1)),
+            "subject": "Your invoice FR%07d is available" % (index + 1),
+            "body": "<html><body><p>Invoice FR%07d is available in your control panel: "
+            "https://www.ovh.com/manager/#/billing/history</p></body></html>" % (index + 1),
+        }
+        for index in range(count)
+    ]
+
+
+def generate(services=1, vms=10, datacenters=1, now=None, stale_every=0, product="MBM", emails=0):
+    """Return a fixture dict: ``services`` services of ``vms`` VMs each, spread over ``datacenters`` datacenters,
+    and ``emails`` unrelated e-mails in the account's history.
 
     ``stale_every`` = k > 0 makes every k-th VM's newest backup 50 h old (for failing-policy benchmarks).
     Service names are ``pcc-10-<a>-<b>-<c>``, service ids start at 100001.
@@ -83,6 +98,7 @@ def generate(services=1, vms=10, datacenters=1, now=None, stale_every=0, product
                     {"consumerKey": credentials.CK_FULL, "applicationKey": credentials.APPLICATION_KEY, "credentialId": 5001, "rules": FULL_RULES}
                 ],
                 "services": service_specs,
+                "emails": unrelated_emails(emails),
             }
         ],
     }
@@ -97,10 +113,11 @@ def main(argv=None):
     parser.add_argument("--vms", type=int, default=10, help="VMs per service")
     parser.add_argument("--datacenters", type=int, default=1, help="datacenters per service")
     parser.add_argument("--stale-every", type=int, default=0, help="every k-th VM gets a 50 h old backup")
+    parser.add_argument("--emails", type=int, default=0, help="unrelated e-mails in the account's history")
     parser.add_argument("--now", help="fixture start time (ISO 8601 or epoch); default: real time at start")
     parser.add_argument("--out", help="output file (default: stdout)")
     args = parser.parse_args(argv)
-    fixture = generate(args.services, args.vms, args.datacenters, now=args.now, stale_every=args.stale_every)
+    fixture = generate(args.services, args.vms, args.datacenters, now=args.now, stale_every=args.stale_every, emails=args.emails)
     text = json.dumps(fixture, indent=1) + "\n"
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -79,6 +80,7 @@ class Core:
         self.state = State(fixture, self.clock.now())
         self.faults = []
         self._calls = {}
+        self._log = []  # one entry per call: the call log (calls_log) of the fleet benchmark and the fault campaign
         self._query_seq = itertools.count(1)
         self._query_host = "%08x" % secrets.randbits(32)
 
@@ -91,6 +93,16 @@ class Core:
     def reset_calls(self):
         with self.lock:
             self._calls.clear()
+            self._log = []
+
+    def calls_log(self):
+        """Every call since the start (or the last reset), in arrival order: ``{at, sim_at, method, route, path,
+        service, status, dropped, consumer_key_sha256}`` (``at``: real epoch seconds at arrival, for rate
+        windows; ``service``: the ``{serviceName}`` of the path, else None; ``status``: what was answered, or None
+        when the connection was dropped; the consumer key only as a 12-digit sha256 prefix: test-only data,
+        never a secret)."""
+        with self.lock:
+            return [dict(entry) for entry in self._log]
 
     def add_fault(self, route="*", **spec):
         fault = Fault.from_dict(dict(spec, route=route))
@@ -177,8 +189,20 @@ class Core:
         route, params = find_route(method, path)
         key = route.key if route else "%s %s" % (method, path)
         fault = None
+        entry = {
+            "at": round(time.time(), 3),
+            "sim_at": round(self.clock.now(), 3),
+            "method": method,
+            "route": key,
+            "path": path,
+            "service": (params or {}).get("serviceName") if route else None,
+            "status": None,
+            "dropped": False,
+            "consumer_key_sha256": hashlib.sha256(headers.get("X-Ovh-Consumer").encode("utf-8")).hexdigest()[:12] if headers.get("X-Ovh-Consumer") else None,
+        }
         with self.lock:
             self._count(key)
+            self._log.append(entry)
             for candidate in self.faults:
                 if candidate.matches(method, route.template if route else path, path):
                     candidate.consume()
@@ -197,6 +221,8 @@ class Core:
             elif applies_first and fault.status:
                 response = self._fault_response(fault, body)  # e.g. a gateway's 502 after the API applied the write
         response.headers["X-Ovh-QueryID"] = self.query_id()
+        entry["dropped"] = bool(getattr(response, "drop", False))
+        entry["status"] = None if entry["dropped"] else response.status
         return response
 
     @staticmethod
@@ -348,6 +374,7 @@ def _admin_mailbox(nic):
 ADMIN_ROUTES = {
     ("GET", "/calls"): lambda core, data: core.calls(),
     ("DELETE", "/calls"): lambda core, data: core.reset_calls() or {},
+    ("GET", "/calls/log"): lambda core, data: core.calls_log(),
     ("GET", "/clock"): lambda core, data: core.clock.to_dict(),
     ("POST", "/clock"): lambda core, data: core.clock_command(data),
     ("GET", "/faults"): lambda core, data: core.list_faults(),
@@ -494,6 +521,9 @@ class Simulator:
 
     def reset_calls(self):
         self.core.reset_calls()
+
+    def calls_log(self):
+        return self.core.calls_log()
 
     def set_option(self, name, value):
         return self.core.set_options({name: value})

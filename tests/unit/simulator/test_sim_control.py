@@ -215,6 +215,25 @@ def test_call_counts_by_route_template_and_reset(sim, ovh_client):
     assert sim.calls() == {}
 
 
+def test_call_log_says_when_what_and_for_which_service(sim, ovh_client):
+    client = ovh_client(sim)
+    before = time.time()
+    client.get("/dedicatedCloud/%s" % creds.HEALTHY)
+    sim.add_fault("POST /dedicatedCloud/{serviceName}/terminate", drop=True)
+    with pytest.raises(ovh.exceptions.HTTPError):
+        client.post("/dedicatedCloud/%s/terminate" % creds.HEALTHY)
+    log = admin(sim, "GET", "/calls/log")
+    assert [(e["method"], e["route"], e["service"], e["status"], e["dropped"]) for e in log] == [
+        ("GET", "GET /auth/time", None, 200, False),
+        ("GET", "GET /dedicatedCloud/{serviceName}", creds.HEALTHY, 200, False),
+        ("POST", "POST /dedicatedCloud/{serviceName}/terminate", creds.HEALTHY, None, True),
+    ]
+    assert all(before - 1 <= e["at"] <= time.time() + 1 for e in log) and log[1]["path"] == "/dedicatedCloud/%s" % creds.HEALTHY
+    assert log[0]["consumer_key_sha256"] is None and len(log[1]["consumer_key_sha256"]) == 12 and creds.CK_FULL not in json.dumps(log)
+    sim.reset_calls()
+    assert sim.calls_log() == []
+
+
 # --- list expansion ---------------------------------------------------------------------------------------
 
 
