@@ -69,14 +69,25 @@ def missing_access_rules(rules, calls, service_name):
     return missing
 
 
+CREDENTIAL_SHARED_SECONDS = 300
+"""How long the access rules read by one module run serve the others of the same run (``run_id``): a key whose rules
+were cut meanwhile is still refused by the API at the call itself."""
+
+
 def preflight(client, service_name, operation, warn):
     """Read ``GET /auth/currentCredential`` and fail, before any write, when the credential is not usable or
     its access rules lack a call ``operation`` will make. Returns the credential summary (no secrets).
 
     OAuth2 clients and keys that cannot read their own credential are not checked here: a warning says so,
     and refusals are then named when they happen (the client names the missing rule or IAM action)."""
+    run_shared = getattr(client, "run_shared", None)
+    credential = run_shared.get("credential", CREDENTIAL_SHARED_SECONDS) if run_shared is not None else None
     try:
-        credential = client.get(routes.CURRENT_CREDENTIAL)
+        if not isinstance(credential, dict):
+            credential = client.get(routes.CURRENT_CREDENTIAL)
+            if isinstance(credential, dict) and credential.get("status") == "validated" and run_shared is not None:
+                # Only what is judged here (no secret in it): a refusal is never shared, so it is read again.
+                run_shared.put("credential", {key: credential.get(key) for key in ("credentialId", "status", "expiration", "rules")})
     except OvhApiError as err:
         if err.error_code in ("INVALID_KEY", "INVALID_CREDENTIAL", "NOT_CREDENTIAL") or err.status == 401:
             raise TerminationError("preflight", "The credentials are not usable: %s" % err, error=err)

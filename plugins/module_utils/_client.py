@@ -46,6 +46,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import (
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._lists import ListReader
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._ratelimit import RateLimiter
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import secrets_in
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._shared import SharedFacts
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._transport import (
     build_ovh_client,
     retriable_status,
@@ -59,6 +60,9 @@ RETRY_BASE_SECONDS = 1.0
 RETRY_CAP_SECONDS = 30.0
 # Safety net on top of the time budget: full jitter can draw tiny delays many times in a row.
 RETRY_MAX_ATTEMPTS = 10
+# How long the API clock offset read by one module run serves the others of the controller (GET /auth/time once per
+# endpoint and key, not per module run); a wrong one costs one QUERY_TIME_OUT and a re-read.
+TIME_DELTA_SHARED_SECONDS = 300
 
 _PLACEHOLDER = routes.PLACEHOLDER
 
@@ -97,6 +101,7 @@ class OvhClient(ListReader):
         rate_limit_window=60.0,
         environ=None,
         config_paths=None,
+        run_id=None,
     ):
         if not HAS_OVH:
             raise OvhApiError("The Python library ovh (python-ovh) is required: pip install ovh", error_code="MISSING_LIBRARY")
@@ -119,8 +124,14 @@ class OvhClient(ListReader):
         self._calls = empty_api_calls()
         self.last_query_id = None
         self._limiter = None
+        identity = creds.get("consumer_key") or creds.get("client_id")
+        # Facts shared with the other module runs of this controller (docs/performance.md), only with a state_dir:
+        # ``shared`` holds facts that never change (what each e-mail of the history links to); ``run_shared`` the facts
+        # of one run (run_id: the role gives one per play) that do not change during it (clock offset, account, rules).
+        shared_key = "%s|%s" % (self.base_url, identity)
+        self.shared = SharedFacts(state_dir, shared_key) if state_dir else None
+        self.run_shared = SharedFacts(state_dir, "%s|run|%s" % (shared_key, run_id)) if state_dir and run_id else None
         if api_rate_limit:
-            identity = creds.get("consumer_key") or creds.get("client_id")
             self._limiter = RateLimiter(api_rate_limit, "%s|%s" % (self.base_url, identity), state_dir, window=rate_limit_window, clock=clock, sleep=sleep)
 
     # -- public interface ----------------------------------------------------------------------------
@@ -235,6 +246,10 @@ class OvhClient(ListReader):
     def _time_delta(self, refresh=False):
         # Replaced under a lock, never reset to None: python-ovh would then fetch it itself, uncounted.
         with self._delta_lock:
+            if not refresh and self._ovh._time_delta is None and self.run_shared is not None:
+                shared = self.run_shared.get("time_delta", TIME_DELTA_SHARED_SECONDS)
+                if isinstance(shared, int) and not isinstance(shared, bool):
+                    self._ovh._time_delta = shared
             if refresh or self._ovh._time_delta is None:
                 server_time = self._request("GET", routes.AUTH_TIME, {}, need_auth=False).data
                 if not isinstance(server_time, (int, float)):
@@ -246,6 +261,8 @@ class OvhClient(ListReader):
                         route=routes.AUTH_TIME,
                     )
                 self._ovh._time_delta = int(server_time) - int(time.time())
+                if self.run_shared is not None:
+                    self.run_shared.put("time_delta", self._ovh._time_delta)
             return self._ovh._time_delta
 
     def _retry_delay(self, attempts, waited, retry_after):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._access import preflight
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import given_token_evidence
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._emails import given_token_evidence, read_token
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._recipient import hand_token_warning
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._runtime import (
     LOCK_MARGIN_SECONDS,
@@ -241,7 +241,19 @@ def _confirm_termination(
                 % (service_name, "; ".join(why))
             )
     else:
-        secret = email._token if email is not None else None  # pylint: disable=protected-access
+        # The token is taken from the e-mail itself, read again now (the shared index holds only its fingerprint).
+        secret = read_token(client, email, state.service_id, state.service_name) if email is not None and email.fingerprint is not None else None
+        if secret is None and email is not None and email.fingerprint is not None:
+            raise op_failure(
+                "token",
+                "Termination e-mail %s of %s, read again to take its token, no longer holds the one confirmation link its "
+                "first reading held. No token is picked from it; give the right one with the token option, or request a new "
+                "termination (force_new_request). Nothing was sent." % (email.email_id, service_name),
+                state,
+                settings,
+                before,
+                action,
+            )
         if secret is None:
             raise op_failure(
                 "token",

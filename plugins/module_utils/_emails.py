@@ -7,15 +7,18 @@ history says about a token given by hand.
 
 PRIVATE to the ovhcloud.mbm collection: no API stability is promised; its module_utils are its only users.
 Imports _routes, _errors (OvhApiError), _links, _time, _secrets and _termination_errors; never another termination room.
-Nothing here returns or logs a token or an e-mail body: a token lives only in a private attribute of
-``TerminationEmail``, and ``summary()`` is what is shown.
+Nothing here returns, logs or stores a token or an e-mail body. An e-mail is read once per controller and
+credential and kept as its *facts* (``email_facts``: id, date, subject, and per confirmation link its form, service
+id or name and the token's fingerprint) in the shared index (``_shared``); every decision is made on facts, and a
+confirmation re-reads its one e-mail to take the token (``read_token``), checked against the fingerprint.
 """
 
 from __future__ import annotations
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._links import ID_RE, NAMED, confirmation_links
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._links import ID_RE, NAMED, ConfirmationLink, confirmation_links
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import token_fingerprint
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import api_failure
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time
 
@@ -25,10 +28,12 @@ TOKEN_VALIDITY_SECONDS = 72 * 3600
 DEFAULT_LOOKBACK_HOURS = 96
 DEFAULT_SCAN_LIMIT = 500
 """How many e-mails (by id, newest first) a scan reads at most (option ``email_scan_limit``)."""
+INDEX_KEEP = 5000
+"""How many e-mails' facts the shared index keeps (the highest ids)."""
 
 
 class TerminationEmail(object):
-    """A termination e-mail for one service. The token is kept private: ``summary()`` is what is shown.
+    """A termination e-mail for one service, as facts: ``fingerprints`` are its tokens' fingerprints (never a token).
 
     An e-mail holding two different confirmation links for the same service is kept as ``ambiguous``: it still
     supersedes every older e-mail (an older token is never used because a newer e-mail could not be read), but
@@ -36,9 +41,9 @@ class TerminationEmail(object):
     ``first_date``/``first_id``: the first (oldest) e-mail that carried its token; the expiry counts from there,
     so a later e-mail quoting the link (a support ticket) never extends it."""
 
-    __slots__ = ("email_id", "date", "subject", "service_id", "service_name", "first_date", "first_id", "_tokens")
+    __slots__ = ("email_id", "date", "subject", "service_id", "service_name", "first_date", "first_id", "fingerprints")
 
-    def __init__(self, email_id, date, subject, service_id, token, service_name=None):
+    def __init__(self, email_id, date, subject, service_id, fingerprint, service_name=None):
         self.email_id = email_id
         self.date = date
         self.subject = subject
@@ -46,29 +51,50 @@ class TerminationEmail(object):
         self.service_name = service_name
         self.first_date = date
         self.first_id = email_id
-        self._tokens = tuple(token) if isinstance(token, (list, tuple)) else (token,)
+        self.fingerprints = tuple(fingerprint) if isinstance(fingerprint, (list, tuple)) else (fingerprint,)
 
     def __repr__(self):
         return "TerminationEmail(id=%r, date=%r, service_id=%r)" % (self.email_id, format_time(self.date), self.service_id)
 
     @property
     def ambiguous(self):
-        return len(self._tokens) != 1
+        return len(self.fingerprints) != 1
 
     @property
-    def _token(self):
-        """The one token of the e-mail, None when it is ambiguous (never shown: see the class docstring)."""
-        return None if self.ambiguous else self._tokens[0]
+    def fingerprint(self):
+        """The fingerprint of the one token of the e-mail, None when it is ambiguous."""
+        return None if self.ambiguous else self.fingerprints[0]
 
     @property
     def token_expires(self):
         return None if self.first_date is None else self.first_date + TOKEN_VALIDITY_SECONDS
 
     def token_matches(self, token):
-        return token is not None and token in self._tokens
+        return token is not None and token_fingerprint(token) in self.fingerprints
 
     def summary(self):
         return {"id": self.email_id, "date": format_time(self.date), "subject": self.subject}
+
+
+def email_facts(email):
+    """What is kept of an e-mail of the history (the shared index, ``EmailScanner``): id, date, subject and per
+    confirmation link ``[form, service_id, service_name, token fingerprint]``. Never its body or a token."""
+    if not isinstance(email, dict):
+        return {"id": None, "date": None, "subject": None, "links": []}
+    subject = email.get("subject") if isinstance(email.get("subject"), str) else None
+    links = [[link.form, link.service_id, link.service_name, token_fingerprint(link.token)] for link in confirmation_links(email.get("body"))]
+    return {"id": _email_id(email), "date": email.get("date"), "subject": subject, "links": links}
+
+
+def _links_of(email):
+    """The confirmation links of an e-mail (facts, or a raw e-mail with a body), each with the token's fingerprint in
+    place of the token."""
+    if not isinstance(email, dict):
+        return []
+    if "links" in email:
+        links = email.get("links") if isinstance(email.get("links"), list) else []
+        return [ConfirmationLink(*link) for link in links if isinstance(link, list) and len(link) == 4]
+    return [ConfirmationLink(link.form, link.service_id, link.service_name, token_fingerprint(link.token)) for link in confirmation_links(email.get("body"))]
 
 
 def _email_id(email):
@@ -77,7 +103,7 @@ def _email_id(email):
 
 
 def parse_termination_email(email, service_id, service_name=None):
-    """A ``TerminationEmail`` when the e-mail (``{id, date, subject, body}``) holds a confirmation link for this
+    """A ``TerminationEmail`` when the e-mail (``{id, date, subject, body}`` or its ``email_facts``) holds a confirmation link for this
     service: a billing link whose ``id`` is ``service_id``, or a named link whose path segment is exactly
     ``service_name``; else None. The subject is never used to decide. Two different tokens for the service in one
     e-mail give an ``ambiguous`` one (never used on its own). Its ``date`` is None when unparseable (callers fail
@@ -88,14 +114,14 @@ def parse_termination_email(email, service_id, service_name=None):
         service_id = None if service_id is None else int(service_id)
     except (TypeError, ValueError):
         service_id = None
-    tokens = []
-    for link in confirmation_links(email.get("body")):
-        if link.names(service_id, service_name) and link.token not in tokens:
-            tokens.append(link.token)
-    if not tokens:
+    fingerprints = []
+    for link in _links_of(email):
+        if link.names(service_id, service_name) and link.token not in fingerprints:
+            fingerprints.append(link.token)  # the fingerprint (see _links_of)
+    if not fingerprints:
         return None
     subject = email.get("subject") if isinstance(email.get("subject"), str) else None
-    return TerminationEmail(_email_id(email), _safe_time(email.get("date")), subject, service_id, tokens, service_name=service_name)
+    return TerminationEmail(_email_id(email), _safe_time(email.get("date")), subject, service_id, fingerprints, service_name=service_name)
 
 
 def _safe_time(value):
@@ -127,13 +153,13 @@ def termination_emails(emails, service_id, service_name=None, since=None):
     first = {}
     found = []
     for mail in parsed:
-        seen = [first[t] for t in mail._tokens if t in first]  # pylint: disable=protected-access
-        if mail.date is not None and len(seen) == len(mail._tokens):  # pylint: disable=protected-access
+        seen = [first[t] for t in mail.fingerprints if t in first]
+        if mail.date is not None and len(seen) == len(mail.fingerprints):
             continue  # a quote of older links
-        for token in mail._tokens:  # pylint: disable=protected-access
-            first.setdefault(token, mail)
+        for fingerprint in mail.fingerprints:
+            first.setdefault(fingerprint, mail)
         if not mail.ambiguous:
-            origin = first[mail._token]  # pylint: disable=protected-access
+            origin = first[mail.fingerprint]
             mail.first_date, mail.first_id = origin.date, origin.email_id
         found.append(mail)
     if since is not None:
@@ -157,11 +183,12 @@ def given_token_evidence(token, emails, service_id, service_name, now):
     except (TypeError, ValueError):
         service_id = None
     carriers = []
+    fingerprint = token_fingerprint(token)
     for email in emails or []:
         if not isinstance(email, dict):
             continue
-        for link in confirmation_links(email.get("body")):
-            if link.token != token:
+        for link in _links_of(email):
+            if link.token != fingerprint:
                 continue
             if link.foreign_to(service_id, service_name):
                 out.update(
@@ -238,51 +265,85 @@ def _history_id(value):
 
 
 class EmailScanner(object):
-    """Reads the account's e-mail history by id, newest (highest id) first, up to ``scan_limit`` e-mails.
+    """Reads the account's e-mail history by id, newest (highest id) first, up to ``scan_limit`` e-mails, as facts.
 
     Ids are never assumed to follow dates: an old-dated e-mail does not stop the scan; the caller decides by date
     (``termination_emails(..., since=...)``). Every e-mail read is returned, older ones too: the first e-mail
     that carried a token may be older than the window. ``scan_info()`` says how far it went:
     ``{read, limit, listed, complete, oldest_date}``; ``complete`` is true when every id was read, or when the
     e-mails read reach back past the lookback window; false means the limit stopped the scan first (the status is
-    then unknown). E-mails already read are cached, so a second scan reads only the list and the new ones."""
+    then unknown).
 
-    def __init__(self, client, lookback_hours=DEFAULT_LOOKBACK_HOURS, scan_limit=DEFAULT_SCAN_LIMIT):
+    An e-mail never changes, so its facts (``email_facts``) are read once per controller and credential: the client's
+    ``shared`` index holds them for every module run (forks too); only e-mails it does not hold are read. The id
+    list is read on every scan, except that a read-only run given ``list_max_age`` may take the list another run of
+    the same ``run_id`` read less than that many seconds ago (``run_shared``)."""
+
+    def __init__(self, client, lookback_hours=DEFAULT_LOOKBACK_HOURS, scan_limit=DEFAULT_SCAN_LIMIT, list_max_age=0):
         self.client = client
         self.lookback = float(lookback_hours) * 3600
         self.limit = int(scan_limit)
+        self.list_max_age = list_max_age
         self.newest_id = None
         self._cache = {}
         self._emails = None
         self._info = None
+        self.read_from_api = 0  # e-mails this scanner read with GET (the rest came from the index)
 
-    def scan(self, now):
+    def _list_ids(self, fresh):
+        run_shared = getattr(self.client, "run_shared", None)
+        if not fresh and self.list_max_age and run_shared is not None:
+            shared = run_shared.get("email_ids", self.list_max_age)
+            if isinstance(shared, list):
+                return shared
         try:
             ids = self.client.get(routes.EMAILS)
         except OvhApiError as err:
             raise api_failure(err, "Could not list the account's e-mail history")
         ids = sorted(set(_history_id(i) for i in (ids or [])) - {None}, reverse=True)
+        if run_shared is not None:
+            run_shared.put("email_ids", ids)
+        return ids
+
+    def _index(self):
+        shared = getattr(self.client, "shared", None)
+        value = shared.value("emails") if shared is not None else None
+        return value if isinstance(value, dict) else {}
+
+    def scan(self, now, fresh=True):
+        """Read the history; ``fresh=False`` lets a read-only run reuse a recent id list (see the class)."""
+        ids = self._list_ids(fresh)
         self.newest_id = ids[0] if ids else 0
+        wanted = ids[: self.limit]
+        index = None
+        new = {}
         emails = []
         oldest = None
-        read = 0
-        for email_id in ids[: self.limit]:
-            email = self._cache.get(email_id)
-            if email is None:
-                try:
-                    email = self.client.get(routes.EMAIL, emailId=email_id)
-                except OvhApiError as err:
-                    raise api_failure(err, "Could not read e-mail %s of the account's history" % email_id)
-                if not isinstance(email, dict):
-                    email = {"id": email_id}
-                self._cache[email_id] = email
-            read += 1
-            date = _safe_time(email.get("date"))
+        for email_id in wanted:
+            facts = self._cache.get(email_id)
+            if facts is None:
+                if index is None:
+                    index = self._index()
+                facts = index.get(str(email_id))
+                if not (isinstance(facts, dict) and facts.get("id") == email_id and isinstance(facts.get("links"), list)):
+                    try:
+                        email = self.client.get(routes.EMAIL, emailId=email_id)
+                    except OvhApiError as err:
+                        raise api_failure(err, "Could not read e-mail %s of the account's history" % email_id)
+                    self.read_from_api += 1
+                    facts = email_facts(email if isinstance(email, dict) else {})
+                    facts["id"] = email_id
+                    new[str(email_id)] = facts
+                self._cache[email_id] = facts
+            date = _safe_time(facts.get("date"))
             if date is not None:
                 oldest = date if oldest is None else min(oldest, date)
-            emails.append(email)
-        complete = read == len(ids) or (oldest is not None and oldest < now - self.lookback)
-        self._info = {"read": read, "limit": self.limit, "listed": len(ids), "complete": complete, "oldest_date": format_time(oldest)}
+            emails.append(facts)
+        shared = getattr(self.client, "shared", None)
+        if new and shared is not None:
+            shared.merge("emails", new, keep=INDEX_KEEP)
+        complete = len(wanted) == len(ids) or (oldest is not None and oldest < now - self.lookback)
+        self._info = {"read": len(wanted), "limit": self.limit, "listed": len(ids), "complete": complete, "oldest_date": format_time(oldest)}
         self._emails = emails
         return emails
 
@@ -295,3 +356,20 @@ class EmailScanner(object):
     def scan_info(self):
         """How far the last scan went (None before the first scan)."""
         return dict(self._info) if self._info is not None else None
+
+
+def read_token(client, email, service_id, service_name):
+    """Read termination e-mail ``email`` (a ``TerminationEmail``) again and return the token of its confirmation link
+    for this service whose fingerprint is the e-mail's, or None (the e-mail is not readable, ambiguous, or no longer
+    holds that link): the one place a token is taken from an e-mail, right before the confirmation that sends it."""
+    if email is None or email.fingerprint is None or email.email_id is None:
+        return None
+    try:
+        body = client.get(routes.EMAIL, emailId=email.email_id)
+    except OvhApiError as err:
+        raise api_failure(err, "Could not read termination e-mail %s again to take its token" % email.email_id)
+    if not isinstance(body, dict) or _email_id(body) not in (None, email.email_id):
+        return None
+    tokens = {link.token for link in confirmation_links(body.get("body")) if link.names(service_id, service_name)}
+    matching = [token for token in tokens if token_fingerprint(token) == email.fingerprint]
+    return matching[0] if len(tokens) == 1 and len(matching) == 1 else None

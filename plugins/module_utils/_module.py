@@ -47,12 +47,15 @@ def mbm_argument_spec():
         api_rate_limit=dict(type="int", default=60, fallback=(env_fallback, ["OVH_API_RATE_LIMIT"])),
         api_retry_max_wait=dict(type="int", default=60),
         state_dir=dict(type="path", default=DEFAULT_STATE_DIR),
+        run_id=dict(type="str"),
     )
 
 
 def client_kwargs(params):
     """OvhClient keyword arguments from module parameters."""
-    return dict((name, params.get(name)) for name in CLIENT_OPTIONS)
+    kwargs = dict((name, params.get(name)) for name in CLIENT_OPTIONS)
+    kwargs["run_id"] = params.get("run_id")
+    return kwargs
 
 
 class MbmModule:

@@ -35,6 +35,10 @@ def _clean(value):
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+ACCOUNT_SHARED_SECONDS = 300
+"""How long the NIC read by one module run serves the others of the same run (``run_id``)."""
+
+
 def read_account(client):
     """``GET /me`` once per client (it is per account): ``{"nichandle": str or None, "error": str or None}``.
 
@@ -46,12 +50,22 @@ def read_account(client):
         cached = None
     if cached is not None:
         return cached
+    run_shared = getattr(client, "run_shared", None)
+    shared = run_shared.get("account", ACCOUNT_SHARED_SECONDS) if run_shared is not None else None
+    if isinstance(shared, dict) and shared.get("nichandle"):
+        return _remember(client, {"nichandle": shared["nichandle"], "error": None})
     try:
         me = client.get(routes.ME)
         nic = _clean(me.get("nichandle")) if isinstance(me, dict) else None
         account = {"nichandle": nic, "error": None if nic else "GET %s named no nichandle" % routes.ME}
     except OvhApiError as err:
         account = {"nichandle": None, "error": str(err)}
+    if account["nichandle"] and run_shared is not None:
+        run_shared.put("account", {"nichandle": account["nichandle"]})  # the NIC only; an error is never shared
+    return _remember(client, account)
+
+
+def _remember(client, account):
     try:
         _ACCOUNTS[client] = account
     except TypeError:

@@ -12,12 +12,11 @@ Imports _client (OvhApiError), _time, _secrets, _termination_errors, _billing an
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import time
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import check_billing_window
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import scrub_secret
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import scrub_secret, token_fingerprint
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import read_termination_state, refresh_decision
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time
@@ -192,13 +191,6 @@ def send_write(runtime, method, template, service_name, section=None, service_id
     if records is not None:
         records.update(service_name, section, outcome=outcome, query_id=query_id, updated_at=format_time(client.now()))
     return _write_entry(method, template, service_name, query_id, sent_at, outcome, retry=retry), error
-
-
-def token_fingerprint(token):
-    """A short sha256 fingerprint of a token (16 hex digits): recorded to retry with the same token only; never the token."""
-    if not token:
-        return None
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
 
 
 UNSETTLED = ("sending", "unknown")

@@ -10,6 +10,7 @@ Imports nothing of the collection (the error it scrubs is duck-typed: an ``OvhAp
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import quote, quote_plus
 
@@ -20,6 +21,15 @@ TOKEN_CHARACTERS = "A-Za-z0-9._~+/=-"
 """The characters of a token (URL-safe, ASCII only), as the inside of a regular expression class."""
 
 _TOKEN_RE = re.compile(r"^[" + TOKEN_CHARACTERS + r"]{8,512}\Z", re.ASCII)
+
+
+def token_fingerprint(token):
+    """A short sha256 fingerprint of a token (16 hex digits), never the token: the request records keep it (to retry
+    with the same token only) and the shared e-mail index keeps it per link (to tell tokens apart without holding
+    them)."""
+    if not token:
+        return None
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
 
 
 def valid_token_shape(token):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _emails, _status, _time
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import token_fingerprint
 
 NOW = _time.parse_api_time("2026-11-20T10:00:00Z")
 HOUR = 3600.0
@@ -38,7 +39,7 @@ def entry(state="active", termination_date=None):
 
 
 def mail_at(age_hours, email_id=50, token=TOKEN):
-    return _emails.TerminationEmail(email_id, NOW - age_hours * HOUR, "subject", 1001, token)
+    return _emails.TerminationEmail(email_id, NOW - age_hours * HOUR, "subject", 1001, token_fingerprint(token))
 
 
 def facts(**kw):

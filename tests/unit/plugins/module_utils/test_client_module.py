@@ -80,7 +80,7 @@ def test_environment_credentials_when_no_option_is_set(sim, monkeypatch, tmp_pat
     monkeypatch.setenv("OVH_API_RATE_LIMIT", "0")
     result = run_module(MODULE, dict(service_name=cr.HEALTHY, state_dir=str(tmp_path / "state")))
     assert result["failed"] is False and result["rate_limit"] == 0
-    assert not (tmp_path / "state").exists()  # limit 0 from the environment: no rate limit file
+    assert not list((tmp_path / "state").glob("ratelimit-*"))  # limit 0 from the environment: no rate limit file
 
 
 def test_missing_ovh_library(monkeypatch, tmp_path):

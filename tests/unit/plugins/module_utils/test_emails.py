@@ -84,7 +84,7 @@ def test_one_email_with_links_for_several_services():
 def test_two_different_tokens_for_the_same_service_are_not_trusted():
     body = "%s %s" % (link(1001, TOKEN), link(1001, OTHER_TOKEN))
     parsed = _emails.parse_termination_email(email(9, body), 1001)
-    assert parsed.ambiguous and parsed._token is None  # pylint: disable=protected-access
+    assert parsed.ambiguous and parsed.fingerprint is None
     assert parsed.token_matches(TOKEN) and parsed.token_matches(OTHER_TOKEN) and not parsed.token_matches(None)
 
 
@@ -95,7 +95,7 @@ def test_an_ambiguous_newest_email_still_supersedes_older_ones():
     found = _emails.termination_emails(mails, 1001)
     assert [e.email_id for e in found] == [9, 3] and found[0].ambiguous
     out = _status.decide_status(facts(emails=found), NOW)
-    assert out["status"] == "termination_requested" and out["email"].email_id == 9 and out["email"]._token is None  # pylint: disable=protected-access
+    assert out["status"] == "termination_requested" and out["email"].email_id == 9 and out["email"].fingerprint is None
 
 
 def test_summary_and_repr_never_hold_the_token():

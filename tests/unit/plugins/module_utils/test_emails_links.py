@@ -12,6 +12,7 @@ import string
 import pytest
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _emails, _links, _status, _time
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import token_fingerprint
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.tests.unit.plugins.module_utils.termination_data import (
     HOUR,
@@ -105,7 +106,7 @@ def test_billing_links_need_the_service_id():
 def test_two_tokens_for_one_service_in_two_forms_are_ambiguous():
     body = "%s %s" % (link(SID, TOKEN), mbm_link(NAME, OTHER_TOKEN))
     parsed = _emails.parse_termination_email(email(1, body), SID, service_name=NAME)
-    assert parsed.ambiguous and parsed._token is None  # pylint: disable=protected-access
+    assert parsed.ambiguous and parsed.fingerprint is None
 
 
 def test_same_token_in_two_forms_is_one_token():
@@ -355,15 +356,17 @@ def test_random_bodies_never_crash_and_never_give_a_foreign_token(seed):
         date = rng.choice([_time.format_time(NOW - rng.randint(0, 200) * HOUR), "garbage", None, 12, "2026-13-45T99:99:99Z"])
         # parts are separated as in any e-mail (text glued to a link would be read as part of its token)
         mails.append({"id": email_id, "date": date, "subject": "s", "body": rng.choice([" ", "\n", "<br>", "\r\n> "]).join(parts)})
+    my_fingerprints = {token_fingerprint(token) for token in my_tokens}
+    foreign_fingerprints = {token_fingerprint(token) for token in foreign_tokens}
     for mail in mails:
         for found in _links.confirmation_links(mail["body"]):
             assert isinstance(found.token, str)
         parsed = _emails.parse_termination_email(mail, my_id, service_name=mine)
         if parsed is not None:
-            for token in parsed._tokens:  # pylint: disable=protected-access
-                assert token not in foreign_tokens or token in my_tokens
+            for fingerprint in parsed.fingerprints:
+                assert fingerprint not in foreign_fingerprints or fingerprint in my_fingerprints
     for mail in _emails.termination_emails(mails, my_id, service_name=mine, since=NOW - 96 * HOUR):
-        if mail._token is not None:  # pylint: disable=protected-access
-            assert mail._token in my_tokens  # pylint: disable=protected-access
+        if mail.fingerprint is not None:
+            assert mail.fingerprint in my_fingerprints
     for token in foreign_tokens - my_tokens:
         assert _emails.given_token_evidence(token, mails, my_id, mine, NOW)["verdict"] in ("foreign", "unseen")

@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 ovhcloud.mbm contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Read-only API facts shared by the module runs of one controller (every fork of ansible-playbook, every task),
+so that a fleet pays for them once, not once per module run (docs/performance.md, "Call budget").
+
+PRIVATE to the ovhcloud.mbm collection: no API stability is promised; do not import it from elsewhere.
+Imports the standard library and ``_files`` only; it knows nothing of the API.
+
+One small JSON file per endpoint and credential, ``<state_dir>/shared/<first 32 hex digits of sha256(key)>.json``
+(the key holds the consumer key: only its hash names the file), read and written under an exclusive flock. Each
+fact is ``{"at": <local epoch seconds>, "value": ...}`` and is used only while younger than the caller's
+``max_age``. What may go in: the API clock offset, the account's NIC, the credential's access rules, e-mail ids
+and dates, and per e-mail the links' forms, service ids/names and token fingerprints. Never a secret, a token or
+an e-mail body (``put`` refuses any value that looks like one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import private_dir, update_locked
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import SecretFound, find_secret
+
+
+def _holds_secret(value, name):
+    try:
+        find_secret(value, name)
+    except SecretFound:
+        return True
+    return False
+
+
+def _load(text):
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except ValueError:
+        return {}  # a torn or foreign file only costs us what it held
+    return data if isinstance(data, dict) else {}
+
+
+class SharedFacts(object):
+    """The shared facts of one endpoint and credential. Every method is safe to call from parallel processes; any
+    file error is swallowed (the caller then reads from the API, as without sharing)."""
+
+    def __init__(self, state_dir, key, clock=time.time):
+        self._clock = clock
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        self.directory = os.path.join(os.path.expanduser(state_dir), "shared")
+        self.path = os.path.join(self.directory, "%s.json" % digest)
+
+    def _update(self, change):
+        try:
+            private_dir(self.directory)
+            return update_locked(self.path, change)
+        except (IOError, OSError):
+            return None
+
+    def get(self, name, max_age):
+        """The value of fact ``name`` when it was stored less than ``max_age`` seconds ago, else None."""
+        if not max_age or max_age <= 0:
+            return None
+        now = self._clock()
+
+        def read(text):
+            fact = _load(text).get(name)
+            if isinstance(fact, dict) and isinstance(fact.get("at"), (int, float)) and 0 <= now - fact["at"] < max_age:
+                return fact.get("value"), None
+            return None, None
+
+        return self._update(read)
+
+    def put(self, name, value):
+        """Store fact ``name`` (JSON-serialisable, no secret) with the current time."""
+        if _holds_secret(value, name):
+            return  # never: the callers hand over only ids, dates, names and fingerprints
+        now = self._clock()
+
+        def write(text):
+            data = _load(text)
+            data[name] = {"at": now, "value": value}
+            return None, json.dumps(data, sort_keys=True)
+
+        self._update(write)
+
+    def merge(self, name, entries, keep=None):
+        """Add ``entries`` (a dict) to the dict fact ``name`` (its time is left as it was: e.g. e-mails already read
+        are facts that do not age); ``keep`` bounds how many entries are kept (the highest keys, as ints, win).
+        Returns the merged dict."""
+        entries = {key: item for key, item in entries.items() if not _holds_secret(item, name)}  # never: see put()
+
+        def write(text):
+            data = _load(text)
+            fact = data.get(name) if isinstance(data.get(name), dict) else {}
+            merged = fact.get("value") if isinstance(fact.get("value"), dict) else {}
+            merged.update(entries)
+            if keep is not None and len(merged) > keep:
+                merged = dict(sorted(merged.items(), key=lambda item: _int_key(item[0]), reverse=True)[:keep])
+            data[name] = {"at": fact.get("at", self._clock()), "value": merged}
+            return merged, json.dumps(data, sort_keys=True)
+
+        merged = self._update(write)
+        return merged if merged is not None else dict(entries)
+
+    def value(self, name):
+        """The value of ``name`` whatever its age (for facts that do not age), or None."""
+        return self.get(name, float("inf"))
+
+
+def _int_key(key):
+    try:
+        return int(key)
+    except (TypeError, ValueError):
+        return -1
