@@ -19,6 +19,7 @@ import json
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _routes as routes
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._shared import shared_service_reads
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time_checked, normalize_text_time, parse_text_time
 
 # Route templates (docs/architecture.md); the client counts calls by these.
@@ -224,7 +225,9 @@ def gather_evidence(client, service_name, expansion=True, concurrency=4):
     option, which is evidence ("no managed backup option") that the policy then rejects unless waived.
     """
     kw = {"expansion": expansion, "concurrency": concurrency}
-    service = client.get(ROUTE_SERVICE, serviceName=service_name)
+    # The service object another module run of this run (run_id) read less than a minute ago serves (the preflight's).
+    shared = shared_service_reads(client, service_name)
+    service = shared["dedicated_cloud"] if shared is not None else client.get(ROUTE_SERVICE, serviceName=service_name)
     raw_datacenters = _checked(client, ROUTE_DATACENTERS, ROUTE_DATACENTER, "datacenterId", serviceName=service_name, **kw)
     datacenters = []
     for raw_dc in raw_datacenters:

@@ -17,6 +17,7 @@ Retry-After). Only this file and ``_transport`` touch python-ovh's private attri
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -46,7 +47,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import (
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._lists import ListReader
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._ratelimit import RateLimiter
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import secrets_in
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._shared import SharedFacts
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._shared import SharedFacts, prune_runs
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._transport import (
     build_ovh_client,
     retriable_status,
@@ -130,7 +131,11 @@ class OvhClient(ListReader):
         # of one run (run_id: the role gives one per play) that do not change during it (clock offset, account, rules).
         shared_key = "%s|%s" % (self.base_url, identity)
         self.shared = SharedFacts(state_dir, shared_key) if state_dir else None
-        self.run_shared = SharedFacts(state_dir, "%s|run|%s" % (shared_key, run_id)) if state_dir and run_id else None
+        self._run_key = "%s|run|%s" % (shared_key, run_id)
+        self._state_dir = state_dir
+        self.run_shared = SharedFacts(state_dir, self._run_key, run=self._run_key) if state_dir and run_id else None
+        if self.run_shared is not None and not os.path.isdir(self.run_shared.directory):
+            prune_runs(state_dir)  # a new run: the folders of old runs go
         if api_rate_limit:
             self._limiter = RateLimiter(api_rate_limit, "%s|%s" % (self.base_url, identity), state_dir, window=rate_limit_window, clock=clock, sleep=sleep)
 
@@ -281,6 +286,13 @@ class OvhClient(ListReader):
             self._calls["retries"] += 1
             self._calls["retry_wait_seconds"] += delay
         return delay
+
+    def run_shared_for(self, kind, name):
+        """The shared facts of one object (``kind``, ``name``) in this run (``run_id``), each in a file of its own so
+        that forks working on different services do not wait for each other; None without a run_id."""
+        if self.run_shared is None:
+            return None
+        return SharedFacts(self._state_dir, "%s|%s|%s" % (self._run_key, kind, name), run=self._run_key)
 
     @property
     def application_key(self):

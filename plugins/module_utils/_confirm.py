@@ -117,7 +117,7 @@ def _confirm_termination(
     token = token.strip() if isinstance(token, str) else token  # a vaulted value may end with a newline
     given = token is not None and token != ""
     preflight(client, service_name, "confirm_with_token" if given else "confirm", runtime.warn)
-    scanner = settings.scanner(client)
+    scanner = runtime.scanner()
     state = runtime.read(service_name, scanner=scanner, emails_optional=given)
     before = state.status
 

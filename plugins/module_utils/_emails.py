@@ -289,10 +289,11 @@ class EmailScanner(object):
         self._emails = None
         self._info = None
         self.read_from_api = 0  # e-mails this scanner read with GET (the rest came from the index)
+        self._fetched = {}
 
-    def _list_ids(self, fresh):
+    def _list_ids(self):
         run_shared = getattr(self.client, "run_shared", None)
-        if not fresh and self.list_max_age and run_shared is not None:
+        if self.list_max_age and run_shared is not None:
             shared = run_shared.get("email_ids", self.list_max_age)
             if isinstance(shared, list):
                 return shared
@@ -310,22 +311,31 @@ class EmailScanner(object):
         value = shared.value("emails") if shared is not None else None
         return value if isinstance(value, dict) else {}
 
-    def scan(self, now, fresh=True):
-        """Read the history; ``fresh=False`` lets a read-only run reuse a recent id list (see the class)."""
-        ids = self._list_ids(fresh)
+    def scan(self, now):
+        """Read the history (see the class)."""
+        ids = self._list_ids()
         self.newest_id = ids[0] if ids else 0
         wanted = ids[: self.limit]
-        index = None
-        new = {}
+        index = self._index() if any(email_id not in self._cache for email_id in wanted) else {}
+        missing = [i for i in wanted if i not in self._cache and not _usable(index.get(str(i)), i)]
+        if len(missing) > EXPAND_FROM and hasattr(self.client, "list_expanded"):
+            # Many e-mails to read (a first run, a full mailbox): the whole-object list, when the API gives it, fills the
+            # index in a call or a few; the plain id list above stays the one that says which e-mails exist.
+            wanted_missing = set(missing)
+            for email in self.client.list_expanded(routes.EMAILS) or []:
+                email_id = _email_id(email)
+                if email_id in wanted_missing:
+                    index[str(email_id)] = email_facts(email)
+                    self._fetched[str(email_id)] = index[str(email_id)]
+        new = dict(self._fetched)
+        self._fetched = {}
         emails = []
         oldest = None
         for email_id in wanted:
             facts = self._cache.get(email_id)
             if facts is None:
-                if index is None:
-                    index = self._index()
                 facts = index.get(str(email_id))
-                if not (isinstance(facts, dict) and facts.get("id") == email_id and isinstance(facts.get("links"), list)):
+                if not _usable(facts, email_id):
                     try:
                         email = self.client.get(routes.EMAIL, emailId=email_id)
                     except OvhApiError as err:
@@ -356,6 +366,14 @@ class EmailScanner(object):
     def scan_info(self):
         """How far the last scan went (None before the first scan)."""
         return dict(self._info) if self._info is not None else None
+
+
+EXPAND_FROM = 3
+"""Above this many e-mails missing from the index, a scan first asks for the whole-object list."""
+
+
+def _usable(facts, email_id):
+    return isinstance(facts, dict) and facts.get("id") == email_id and isinstance(facts.get("links"), list)
 
 
 def read_token(client, email, service_id, service_name):

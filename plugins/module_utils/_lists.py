@@ -98,6 +98,15 @@ class ListReader:
 
     # -- list helpers --------------------------------------------------------------------------------
 
+    def list_expanded(self, template, page_size=500, **path_params):
+        """Whole objects of a list route when the API honours the whole-object mode, else None (also on any API error):
+        for callers that only fill a cache with it and read what it lacks one by one."""
+        try:
+            objects, dummy = self._list_expanded(template, path_params, page_size)
+        except OvhApiError:
+            return None
+        return objects
+
     def _list_expanded(self, template, path_params, page_size):
         """Return (objects, None) in whole-object mode, or (None, ids_or_None) when it is not honoured.
 

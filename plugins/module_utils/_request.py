@@ -33,7 +33,7 @@ def _request_termination(runtime, service_name, allow_non_mbm=False, force_new_r
     settings = runtime.settings
     check_wait(wait_timeout, wait_delay)
     preflight(client, service_name, "request", runtime.warn)
-    scanner = settings.scanner(client)
+    scanner = runtime.scanner()
     state = runtime.read(service_name, scanner=scanner)
     before = state.status
     action = "request"

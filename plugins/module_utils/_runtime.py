@@ -17,7 +17,8 @@ import time
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._billing import check_billing_window
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._errors import OvhApiError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import scrub_secret, token_fingerprint
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import read_termination_state, refresh_decision
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._shared import SERVICE_SHARED_SECONDS
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import forget_service_reads, read_termination_state, refresh_decision
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time, parse_api_time
 
@@ -27,11 +28,15 @@ class Runtime(object):
     mode, a ``warn`` callback and the clocks used for waiting (local, monotonic: the wait is the caller's
     time; dates are judged on the API clock)."""
 
-    def __init__(self, client, settings, records=None, check_mode=False, warn=None, sleep=time.sleep, monotonic=time.monotonic):
+    def __init__(self, client, settings, records=None, check_mode=False, warn=None, sleep=time.sleep, monotonic=time.monotonic, read_only=False):
         self.client = client
         self.settings = settings
         self.records = records
         self.check_mode = check_mode
+        # A run that writes nothing (check mode, mbm_info) may take the e-mail id list another run of the same run_id
+        # read less than SHARED_LIST_SECONDS ago; in check mode also a service's reads (SERVICE_SHARED_SECONDS).
+        # A write always reads both itself, under its lock.
+        self.read_only = check_mode or read_only
         self.warnings = []
         self._warn = warn
         self.sleep = sleep
@@ -48,10 +53,26 @@ class Runtime(object):
             return contextlib.nullcontext()
         return self.records.lock(service_name, timeout, sleep=self.sleep, monotonic=self.monotonic)
 
+    def scanner(self):
+        """An ``EmailScanner`` for this run (see ``read_only``)."""
+        return self.settings.scanner(self.client, list_max_age=SHARED_LIST_SECONDS if self.read_only else 0)
+
     def read(self, service_name, scanner=None, emails_optional=False):
         return read_termination_state(
-            self.client, service_name, self.settings, records=self.records, scanner=scanner, emails_optional=emails_optional, warn=self.warn
+            self.client,
+            service_name,
+            self.settings,
+            records=self.records,
+            scanner=scanner or self.scanner(),
+            emails_optional=emails_optional,
+            warn=self.warn,
+            shared_max_age=SERVICE_SHARED_SECONDS if self.check_mode else 0,
         )
+
+
+SHARED_LIST_SECONDS = 3600
+"""How long the e-mail id list read by one module run serves the read-only runs of the same run_id; any write of the run
+forgets it (``forget_service_reads``)."""
 
 
 def _write_entry(method, template, service_name, query_id, at, outcome, retry=False):
@@ -180,6 +201,7 @@ def send_write(runtime, method, template, service_name, section=None, service_id
         )
     send = client.put if method == "PUT" else client.post
     error = None
+    forget_service_reads(client, service_name)  # whatever its outcome, what other runs read of the service is old now
     try:
         response = send(template, body=body, serviceName=service_name)
         query_id = response.query_id

@@ -48,10 +48,12 @@ class SharedFacts(object):
     """The shared facts of one endpoint and credential. Every method is safe to call from parallel processes; any
     file error is swallowed (the caller then reads from the API, as without sharing)."""
 
-    def __init__(self, state_dir, key, clock=time.time):
+    def __init__(self, state_dir, key, clock=time.time, run=None):
         self._clock = clock
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
         self.directory = os.path.join(os.path.expanduser(state_dir), "shared")
+        if run is not None:  # the facts of one run live in a folder of their own, pruned a day later (prune_runs)
+            self.directory = os.path.join(self.directory, "run-%s" % hashlib.sha256(run.encode("utf-8")).hexdigest()[:16])
         self.path = os.path.join(self.directory, "%s.json" % digest)
 
     def _update(self, change):
@@ -110,6 +112,41 @@ class SharedFacts(object):
     def value(self, name):
         """The value of ``name`` whatever its age (for facts that do not age), or None."""
         return self.get(name, float("inf"))
+
+
+RUN_FOLDER_DAYS = 1
+SERVICE_SHARED_SECONDS = 3600
+"""How long a service's reads (service, serviceInfos, /services entry) made by one module run serve the read-only
+uses of the same run (``run_id``) that follow: the check-mode predictions and the backup gate's service object. Any
+write to the service forgets them (``forget_service_reads``), so they only ever stand for the state before this run's
+first write to it."""
+
+
+def shared_service_reads(client, service_name, max_age=SERVICE_SHARED_SECONDS):
+    """The reads another module run of this run made of the service (a dict), or None."""
+    factory = getattr(client, "run_shared_for", None)
+    shared = factory("service", service_name) if factory is not None else None
+    reads = shared.get("reads", max_age) if shared is not None else None
+    return reads if isinstance(reads, dict) and isinstance(reads.get("dedicated_cloud"), dict) else None
+
+
+def prune_runs(state_dir, keep=None, clock=time.time):
+    """Remove the folders of runs not touched for RUN_FOLDER_DAYS (``keep``: a folder to leave alone). Best effort."""
+    root = os.path.join(os.path.expanduser(state_dir), "shared")
+    try:
+        names = [name for name in os.listdir(root) if name.startswith("run-")]
+    except OSError:
+        return
+    for name in names:
+        folder = os.path.join(root, name)
+        try:
+            if folder == keep or clock() - os.path.getmtime(folder) < RUN_FOLDER_DAYS * 86400:
+                continue
+            for item in os.listdir(folder):
+                os.remove(os.path.join(folder, item))
+            os.rmdir(folder)
+        except OSError:
+            continue
 
 
 def _int_key(key):

@@ -71,9 +71,10 @@ class Settings(object):
             email_scan_limit=params.get("email_scan_limit", DEFAULT_SCAN_LIMIT),
         )
 
-    def scanner(self, client):
-        """A new ``EmailScanner`` with these settings (share it between the reads of one run)."""
-        return EmailScanner(client, self.email_lookback_hours, self.email_scan_limit)
+    def scanner(self, client, list_max_age=0):
+        """A new ``EmailScanner`` with these settings (share it between the reads of one run); ``list_max_age``: see
+        ``EmailScanner`` (read-only runs only)."""
+        return EmailScanner(client, self.email_lookback_hours, self.email_scan_limit, list_max_age=list_max_age)
 
     def window(self, now, action):
         from_day = self.confirm_from_day if action == "confirm" else self.request_from_day
@@ -215,7 +216,15 @@ def _get_or_error(client, template, statuses, doing, **params):
 
 
 def _read_service_entry(client, service_name, service_id):
-    """The ``/services/{id}`` entry of the service (by ``resourceName``), or None when /services has none."""
+    """The ``/services/{id}`` entry of the service, or None when /services has none. With the serviceId of its
+    serviceInfos it is read directly (as the control panel does, docs/api-assumptions.md); without, it is looked up
+    by ``resourceName``."""
+    if service_id is not None:
+        entry, dummy = _get_or_error(client, routes.SERVICES_ITEM, (404,), "Could not read /services/%s" % service_id, serviceId=service_id)
+        if not isinstance(entry, dict):
+            return None
+        named = (entry.get("resource") or {}).get("name")
+        return entry if named in (None, service_name) else None  # an entry of another resource is not this service's
     ids, dummy = _get_or_error(client, routes.SERVICES, (404,), "Could not look %s up in /services" % service_name, query={"resourceName": service_name})
     ids = [int(i) for i in ids or []]
     if service_id is not None:
@@ -233,10 +242,30 @@ def _read_service_entry(client, service_name, service_id):
     return None
 
 
-def read_service_facts(client, service_name, now=None):
+def _shared_service(client, service_name):
+    factory = getattr(client, "run_shared_for", None)
+    return factory("service", service_name) if factory is not None else None
+
+
+def forget_service_reads(client, service_name):
+    """Before a write: the shared reads of the service, and the shared e-mail id list, are out of date."""
+    shared = _shared_service(client, service_name)
+    if shared is not None:
+        shared.put("reads", None)
+    run_shared = getattr(client, "run_shared", None)
+    if run_shared is not None:
+        run_shared.put("email_ids", None)
+
+
+def read_service_facts(client, service_name, now=None, shared_max_age=0):
     """Read the service, its serviceInfos and its /services entry (no e-mails); a TerminationState without a
-    decision. 404 and 460 are kept as evidence, any other error raises TerminationError."""
+    decision. 404 and 460 are kept as evidence, any other error raises TerminationError. ``shared_max_age`` (check
+    mode only) lets the reads of another module run of the same ``run_id`` serve when younger than that."""
     now = client.now() if now is None else now
+    shared = _shared_service(client, service_name)
+    reads = shared.get("reads", shared_max_age) if shared is not None and shared_max_age else None
+    if isinstance(reads, dict) and isinstance(reads.get("dedicated_cloud"), dict) and isinstance(reads.get("service_infos"), dict):
+        return TerminationState(service_name, now, reads["dedicated_cloud"], reads["service_infos"], reads.get("service_entry"))
     dc, dc_exc = _get_or_error(client, routes.SERVICE, (404, 460), "Could not read service %s" % service_name, serviceName=service_name)
     infos = None
     if dc_exc is None:
@@ -249,6 +278,8 @@ def read_service_facts(client, service_name, now=None):
     entry = _read_service_entry(client, service_name, service_id)
     state = TerminationState(service_name, now, dc, infos, entry, dedicated_cloud_error=dc_exc.status if dc_exc is not None else None)
     state.dedicated_cloud_exc = dc_exc
+    if shared is not None and dc_exc is None and isinstance(dc, dict) and isinstance(infos, dict):
+        shared.put("reads", {"dedicated_cloud": dc, "service_infos": infos, "service_entry": entry})
     return state
 
 
@@ -302,14 +333,14 @@ def refresh_decision(client, state, settings, scanner=None, records=None, now=No
     return state
 
 
-def read_termination_state(client, service_name, settings=None, records=None, scanner=None, emails_optional=False, warn=None):
+def read_termination_state(client, service_name, settings=None, records=None, scanner=None, emails_optional=False, warn=None, shared_max_age=0):
     """Read everything about ``service_name`` and decide its termination status (docs/design.md section 5).
 
     ``settings``: ``Settings`` (defaults when None); ``records``: ``RequestRecords`` or None (no record);
     ``scanner``: an ``EmailScanner`` to share between services (one history scan for a whole account).
     Raises TerminationError: not_found, expired, busy (fail closed), api (any other API error)."""
     settings = settings or Settings()
-    state = read_service_facts(client, service_name)
+    state = read_service_facts(client, service_name, shared_max_age=shared_max_age)
     return refresh_decision(client, state, settings, scanner=scanner, records=records, now=state.now, emails_optional=emails_optional, warn=warn)
 
 

@@ -94,8 +94,22 @@ def test_list_mbm_services_of_the_account(sim, api_args):
     assert by_name[C.SCHEDULED]["termination"]["status"] == "termination_scheduled"
     assert by_name[C.BUSY]["termination"] is None and by_name[C.BUSY]["problem"]["kind"] == "busy"
     assert by_name[C.EXPIRED]["problem"]["kind"] == "expired"
-    # one scan of the e-mail history for the whole account
+    # one scan of the e-mail history for the whole account: one id list, and the whole-object list fills the index
+    calls = sim.calls()
+    assert calls["GET /me/notification/email/history"] == 2 and calls.get("GET /me/notification/email/history/{emailId}", 0) == 0
+    # a second run of the same controller and key reads no e-mail again (the shared index), only the id list
+    sim.reset_calls()
+    assert not info(sim, api_args)["failed"]
+    assert sim.calls()["GET /me/notification/email/history"] == 1 and "GET /me/notification/email/history/{emailId}" not in sim.calls()
+
+
+def test_without_the_whole_object_list_each_email_is_read_once(sim, api_args):
+    sim.set_option("pagination", False)  # the API ignores X-Pagination-Mode: one GET per e-mail, once per controller
+    assert not info(sim, api_args)["failed"]
     assert sim.calls()["GET /me/notification/email/history/{emailId}"] == len(sim.emails())
+    sim.reset_calls()
+    assert not info(sim, api_args)["failed"]
+    assert "GET /me/notification/email/history/{emailId}" not in sim.calls()
     assert sim.calls()["GET /me/notification/email/history"] == 1
 
 
