@@ -81,13 +81,20 @@ def preflight(client, service_name, operation, warn):
     OAuth2 clients and keys that cannot read their own credential are not checked here: a warning says so,
     and refusals are then named when they happen (the client names the missing rule or IAM action)."""
     run_shared = getattr(client, "run_shared", None)
-    credential = run_shared.get("credential", CREDENTIAL_SHARED_SECONDS) if run_shared is not None else None
+    read = {}
+
+    def read_credential():
+        read["credential"] = client.get(routes.CURRENT_CREDENTIAL)
+        credential = read["credential"]
+        if isinstance(credential, dict) and credential.get("status") == "validated":
+            # Only what is judged here (no secret in it): any other answer is never shared, so it is read again.
+            return {key: credential.get(key) for key in ("credentialId", "status", "expiration", "rules")}
+        return None
+
     try:
-        if not isinstance(credential, dict):
-            credential = client.get(routes.CURRENT_CREDENTIAL)
-            if isinstance(credential, dict) and credential.get("status") == "validated" and run_shared is not None:
-                # Only what is judged here (no secret in it): a refusal is never shared, so it is read again.
-                run_shared.put("credential", {key: credential.get(key) for key in ("credentialId", "status", "expiration", "rules")})
+        credential = run_shared.fetch("credential", CREDENTIAL_SHARED_SECONDS, read_credential) if run_shared is not None else None
+        if credential is None:
+            credential = read["credential"] if "credential" in read else client.get(routes.CURRENT_CREDENTIAL)
     except OvhApiError as err:
         if err.error_code in ("INVALID_KEY", "INVALID_CREDENTIAL", "NOT_CREDENTIAL") or err.status == 401:
             raise TerminationError("preflight", "The credentials are not usable: %s" % err, error=err)

@@ -251,24 +251,28 @@ class OvhClient(ListReader):
     def _time_delta(self, refresh=False):
         # Replaced under a lock, never reset to None: python-ovh would then fetch it itself, uncounted.
         with self._delta_lock:
-            if not refresh and self._ovh._time_delta is None and self.run_shared is not None:
-                shared = self.run_shared.get("time_delta", TIME_DELTA_SHARED_SECONDS)
-                if isinstance(shared, int) and not isinstance(shared, bool):
-                    self._ovh._time_delta = shared
             if refresh or self._ovh._time_delta is None:
-                server_time = self._request("GET", routes.AUTH_TIME, {}, need_auth=False).data
-                if not isinstance(server_time, (int, float)):
-                    raise OvhApiError(
-                        "GET %s did not return a number" % routes.AUTH_TIME,
-                        error_code="INVALID_RESPONSE",
-                        method="GET",
-                        path=routes.AUTH_TIME,
-                        route=routes.AUTH_TIME,
-                    )
-                self._ovh._time_delta = int(server_time) - int(time.time())
-                if self.run_shared is not None:
-                    self.run_shared.put("time_delta", self._ovh._time_delta)
+                if not refresh and self.run_shared is not None:
+                    # One GET /auth/time per run for every fork (the others wait for it, then share it).
+                    delta = self.run_shared.fetch("time_delta", TIME_DELTA_SHARED_SECONDS, self._read_time_delta)
+                else:
+                    delta = self._read_time_delta()
+                    if self.run_shared is not None:
+                        self.run_shared.put("time_delta", delta)
+                self._ovh._time_delta = delta
             return self._ovh._time_delta
+
+    def _read_time_delta(self):
+        server_time = self._request("GET", routes.AUTH_TIME, {}, need_auth=False).data
+        if not isinstance(server_time, (int, float)) or isinstance(server_time, bool):
+            raise OvhApiError(
+                "GET %s did not return a number" % routes.AUTH_TIME,
+                error_code="INVALID_RESPONSE",
+                method="GET",
+                path=routes.AUTH_TIME,
+                route=routes.AUTH_TIME,
+            )
+        return int(server_time) - int(time.time())
 
     def _retry_delay(self, attempts, waited, retry_after):
         """Seconds to wait before the next attempt, or None when the budget or attempt cap is spent."""

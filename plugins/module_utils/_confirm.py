@@ -30,6 +30,7 @@ from ansible_collections.ovhcloud.mbm.plugins.module_utils._runtime import (
     token_fingerprint,
 )
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import valid_token_shape
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._state import read_after_confirmation
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._termination_errors import TerminationError
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._time import format_time
 
@@ -364,7 +365,7 @@ def _confirm_termination(
             writes=writes,
             changed=True,
         )
-    state = runtime.read(service_name, scanner=scanner, emails_optional=given)
+    state = read_after_confirmation(client, state, settings, records=runtime.records, scanner=scanner, emails_optional=given, warn=runtime.warn)
     return op_result(
         state,
         settings,

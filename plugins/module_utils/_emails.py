@@ -291,17 +291,20 @@ class EmailScanner(object):
         self.read_from_api = 0  # e-mails this scanner read with GET (the rest came from the index)
         self._fetched = {}
 
-    def _list_ids(self):
-        run_shared = getattr(self.client, "run_shared", None)
-        if self.list_max_age and run_shared is not None:
-            shared = run_shared.get("email_ids", self.list_max_age)
-            if isinstance(shared, list):
-                return shared
+    def _read_ids(self):
         try:
             ids = self.client.get(routes.EMAILS)
         except OvhApiError as err:
             raise api_failure(err, "Could not list the account's e-mail history")
-        ids = sorted(set(_history_id(i) for i in (ids or [])) - {None}, reverse=True)
+        return sorted(set(_history_id(i) for i in (ids or [])) - {None}, reverse=True)
+
+    def _list_ids(self):
+        run_shared = getattr(self.client, "run_shared", None)
+        if self.list_max_age and run_shared is not None:
+            shared = run_shared.fetch("email_ids", self.list_max_age, self._read_ids)
+            if isinstance(shared, list):
+                return shared
+        ids = self._read_ids()
         if run_shared is not None:
             run_shared.put("email_ids", ids)
         return ids
@@ -316,7 +319,16 @@ class EmailScanner(object):
         ids = self._list_ids()
         self.newest_id = ids[0] if ids else 0
         wanted = ids[: self.limit]
-        index = self._index() if any(email_id not in self._cache for email_id in wanted) else {}
+        shared = getattr(self.client, "shared", None)
+        if shared is None or all(email_id in self._cache for email_id in wanted):
+            return self._scan(now, ids, wanted, {})
+        index = self._index()
+        if all(_usable(index.get(str(i)), i) for i in wanted if i not in self._cache):
+            return self._scan(now, ids, wanted, index)
+        with shared.exclusive("emails-fill"):  # parallel runs read a new e-mail once: the others wait, then find it
+            return self._scan(now, ids, wanted, self._index())
+
+    def _scan(self, now, ids, wanted, index):
         missing = [i for i in wanted if i not in self._cache and not _usable(index.get(str(i)), i)]
         if len(missing) > EXPAND_FROM and hasattr(self.client, "list_expanded"):
             # Many e-mails to read (a first run, a full mailbox): the whole-object list, when the API gives it, fills the

@@ -50,19 +50,22 @@ def read_account(client):
         cached = None
     if cached is not None:
         return cached
+    read = {}
+
+    def read_me():
+        try:
+            me = client.get(routes.ME)
+            nic = _clean(me.get("nichandle")) if isinstance(me, dict) else None
+            read["error"] = None if nic else "GET %s named no nichandle" % routes.ME
+        except OvhApiError as err:
+            nic, read["error"] = None, str(err)
+        return {"nichandle": nic} if nic else None  # the NIC only; an error is never shared
+
     run_shared = getattr(client, "run_shared", None)
-    shared = run_shared.get("account", ACCOUNT_SHARED_SECONDS) if run_shared is not None else None
+    shared = run_shared.fetch("account", ACCOUNT_SHARED_SECONDS, read_me) if run_shared is not None else read_me()
     if isinstance(shared, dict) and shared.get("nichandle"):
         return _remember(client, {"nichandle": shared["nichandle"], "error": None})
-    try:
-        me = client.get(routes.ME)
-        nic = _clean(me.get("nichandle")) if isinstance(me, dict) else None
-        account = {"nichandle": nic, "error": None if nic else "GET %s named no nichandle" % routes.ME}
-    except OvhApiError as err:
-        account = {"nichandle": None, "error": str(err)}
-    if account["nichandle"] and run_shared is not None:
-        run_shared.put("account", {"nichandle": account["nichandle"]})  # the NIC only; an error is never shared
-    return _remember(client, account)
+    return _remember(client, {"nichandle": None, "error": read.get("error") or "GET %s named no nichandle" % routes.ME})
 
 
 def _remember(client, account):

@@ -19,12 +19,13 @@ an e-mail body (``put`` refuses any value that looks like one).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import time
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import private_dir, update_locked
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import fcntl, private_dir, update_locked
 from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import SecretFound, find_secret
 
 
@@ -108,6 +109,41 @@ class SharedFacts(object):
 
         merged = self._update(write)
         return merged if merged is not None else dict(entries)
+
+    @contextlib.contextmanager
+    def exclusive(self, name):
+        """Hold an exclusive lock named ``name`` (its own file) while reading a fact from the API, so that parallel
+        module runs that miss it at the same moment read it once: the others wait, then find it. Without a usable
+        lock file, nothing is held (each reads for itself)."""
+        fd = None
+        try:
+            private_dir(self.directory)
+            fd = os.open("%s.%s.lock" % (self.path, name), os.O_RDWR | os.O_CREAT, 0o600)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except (IOError, OSError):
+            if fd is not None:
+                os.close(fd)
+            fd = None
+        try:
+            yield
+        finally:
+            if fd is not None:
+                os.close(fd)  # also releases the lock
+
+    def fetch(self, name, max_age, read):
+        """The fact ``name`` when younger than ``max_age``, else ``read()`` once for all parallel runs (stored unless
+        it returns None)."""
+        value = self.get(name, max_age)
+        if value is not None:
+            return value
+        with self.exclusive(name):
+            value = self.get(name, max_age)
+            if value is None:
+                value = read()
+                if value is not None:
+                    self.put(name, value)
+        return value
 
     def value(self, name):
         """The value of ``name`` whatever its age (for facts that do not age), or None."""

@@ -283,6 +283,20 @@ def read_service_facts(client, service_name, now=None, shared_max_age=0):
     return state
 
 
+def read_after_confirmation(client, before, settings, records=None, scanner=None, emails_optional=False, warn=None):
+    """The state right after an accepted confirmation: the service alone is read again; when it reads a removal state the
+    status is ``terminating`` whatever else says, so the serviceInfos and /services entry read under the same lock just
+    before the write are passed forward (they only fill in ids and dates). Otherwise everything is read again."""
+    try:
+        dc = client.get(routes.SERVICE, serviceName=before.service_name)
+    except OvhApiError:
+        dc = None
+    if isinstance(dc, dict) and dc.get("state") in REMOVAL_STATES:
+        state = TerminationState(before.service_name, client.now(), dc, before.service_infos, before.service)
+        return refresh_decision(client, state, settings, scanner=scanner, records=records, now=state.now, emails_optional=emails_optional, warn=warn)
+    return read_termination_state(client, before.service_name, settings, records=records, scanner=scanner, emails_optional=emails_optional, warn=warn)
+
+
 def _needs_emails(state):
     if state.dedicated_cloud_error is not None:
         return False
