@@ -112,6 +112,11 @@ run_step artifact bash "$REPO_ROOT/tools/check_artifact.sh" "$VENV_DIR/tools/bin
 run_step ee bash "$REPO_ROOT/tools/check_ee.sh" "$VENV_DIR/tools/bin"
 # The AWX job path: request and confirmation as separate ansible-runner jobs sharing only the state_dir.
 run_step awx-jobs "$VENV_DIR/tools/bin/python" "$REPO_ROOT/tools/check_awx_jobs.py" "$VENV_DIR/tools/bin"
+# The call budget of a small fleet (docs/performance.md), then the client-side rate limit across forks.
+run_step perf bash -c "'$VENV_DIR/tools/bin/python' '$REPO_ROOT/tests/perf/bench_fleet.py' --services 10 --forks 5 --emails 100 \
+    --ansible-bin '$VENV_DIR/tools/bin' --budget \
+    && '$VENV_DIR/tools/bin/python' '$REPO_ROOT/tests/perf/bench_fleet.py' --services 8 --forks 5 --emails 20 --runs plan \
+    --rate-limit 90 --ansible-bin '$VENV_DIR/tools/bin' --budget"
 
 for item in "${left_out[@]}"; do
     log "left out: $item"
