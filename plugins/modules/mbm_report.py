@@ -33,11 +33,26 @@ description:
     module fails, naming the key path, never the value. In a host's record (O(records)) or an audit entry
     (O(entries)) the value is replaced by C([redacted: looked like a secret]) and the record or entry is marked
     (C(redacted), the list of key paths, and a warning), so that one host's value never costs every host its report."
+  - When the task runs on the controller (a local connection, for example delegated to C(localhost), without
+    C(become) or C(async)), the action plugin of the same name does this work in the controller's worker process,
+    without starting a module process, with the same options, checks, files and result. Anywhere else the module
+    runs on the target as usual.
 author:
   - ovhcloud.mbm contributors (@ovhcloud-mbm)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details:
+      - On a local connection without C(become) or C(async) the work is done by the action plugin, on the controller.
+  async:
+    support: full
+    details:
+      - With C(async) the module runs on the target.
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details:
