@@ -9,7 +9,8 @@ from __future__ import annotations
 class ModuleDocFragment:
     """Attribute texts shared by the modules.
 
-    ``ovhcloud.mbm.attributes`` describes the attributes every module has; each module states its own
+    ``ovhcloud.mbm.attributes`` describes the attributes every API module has (the action group, each with an action
+    plugin); each module states its own
     C(support) for check_mode, diff_mode and idempotent (or uses ``ovhcloud.mbm.attributes.info_module``).
     """
 
@@ -28,6 +29,14 @@ attributes:
     support: full
     membership:
       - ovhcloud.mbm.mbm
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details:
+      - On the controller (a local connection such as C(delegate_to=localhost), without become, async or a task
+        environment, with the Python of C(ansible-playbook)), the action plugin runs the module in a process forked
+        from Ansible's worker instead of starting a new Python interpreter; the module, its options and its result
+        are the same. Anywhere else the module runs as usual.
 """
 
     # For modules that only read: check mode runs the same read-only calls.

@@ -33,11 +33,26 @@ description:
     module fails, naming the key path, never the value. In a host's record (O(records)) or an audit entry
     (O(entries)) the value is replaced by C([redacted: looked like a secret]) and the record or entry is marked
     (C(redacted), the list of key paths, and a warning), so that one host's value never costs every host its report."
+  - When the task runs on the controller (a local connection, for example delegated to C(localhost), without
+    C(become) or C(async)), the action plugin of the same name does this work in the controller's worker process,
+    without starting a module process, with the same options, checks, files and result. Anywhere else the module
+    runs on the target as usual.
 author:
   - ovhcloud.mbm contributors (@ovhcloud-mbm)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details:
+      - On a local connection without C(become) or C(async) the work is done by the action plugin, on the controller.
+  async:
+    support: full
+    details:
+      - With C(async) the module runs on the target.
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details:
@@ -210,159 +225,21 @@ secrets:
   sample: [decommission_data_exported]
 """
 
-import json
-import os
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native
 
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._files import append_locked, file_mode, read_bytes, read_json, write_atomic
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._report import (
-    audit_lines,
-    build_report,
-    render_json,
-    render_markdown,
-    strip_generated,
-    stripped,
-)
-from ansible_collections.ovhcloud.mbm.plugins.module_utils._secrets import SecretFound, find_secret, iter_secrets, redact_secrets
-
-
-def parse_mode(module, mode):
-    if isinstance(mode, int):
-        return mode
-    try:
-        return int(str(mode), 8)
-    except ValueError:
-        module.fail_json(msg="mode must be an octal number such as '0600', got %r" % (mode,))
-    return None
-
-
-def write_document(module, path, document, mode, ignore_keys):
-    """Write document as JSON unless the file already holds the same content (ignoring ignore_keys).
-
-    Returns True when the file was (or would be) written or its mode fixed.
-    """
-    existing = read_json(path)
-    same = existing is not None and stripped(existing, ignore_keys) == stripped(document, ignore_keys)
-    if same:
-        if file_mode(path) == mode:
-            return False
-        if not module.check_mode:
-            os.chmod(path, mode)
-        return True
-    if not module.check_mode:
-        write_atomic(path, render_json(document), mode)
-    return True
-
-
-def append_audit(path, entries, mode):
-    """Append entries to the audit log under an exclusive lock (parallel forks and runs append whole lines)."""
-    append_locked(path, audit_lines(entries), mode)
+from ansible_collections.ovhcloud.mbm.plugins.module_utils._report_run import ARGUMENT_SPEC, REQUIRED_IF, ReportFailure, run, secret_values
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            kind=dict(type="str", required=True, choices=["report", "manifest", "audit", "check"]),
-            path=dict(type="path"),
-            markdown_path=dict(type="path"),
-            content=dict(type="dict"),
-            hosts=dict(type="list", elements="str"),
-            records=dict(type="dict"),
-            entries=dict(type="list", elements="dict"),
-            approved_not_in_run=dict(type="list", elements="str"),
-            warnings=dict(type="list", elements="str"),
-            title=dict(type="str", default="Managed Bare Metal decommission report"),
-            ignore_keys=dict(type="list", elements="str", default=["evidence_time", "generated_at"], no_log=False),
-            mode=dict(type="raw", default="0600"),
-        ),
-        required_if=[
-            ("kind", "manifest", ("path", "content")),
-            ("kind", "audit", ("path", "entries")),
-            ("kind", "report", ("path", "hosts")),
-            ("kind", "check", ("content",)),
-        ],
-        supports_check_mode=True,
-    )
-    params = module.params
-    kind = params["kind"]
-    path = params["path"]
-    mode = parse_mode(module, params["mode"])
-    ignore_keys = frozenset(params["ignore_keys"])
-
+    # On the controller (delegate_to: localhost, no become), the action plugin of the same name (plugins/action/
+    # mbm_report.py) does this same work in the worker, without starting this module; elsewhere this module runs.
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
     # Mask every secret-looking value wherever Ansible would echo it (module arguments in the result).
-    for name in ("content", "records", "entries"):
-        for _where, value in iter_secrets(params[name], name):
-            for item in value if isinstance(value, (list, tuple)) else [value]:
-                module.no_log_values.add(item if isinstance(item, str) else json.dumps(item, sort_keys=True))
-
-    if kind == "check":
-        found = [where[len("content.") :] for where, _value in iter_secrets(params["content"], "content")]
-        if found:
-            module.fail_json(
-                msg="%s looks like it holds a secret (a token, a signature, a password or a credential, for example in a "
-                "pre-signed or authenticated link): refused, as reports and the audit log never store one. Give a "
-                "reference that grants no access instead (a ticket, a path, the link without its signature or "
-                "credentials), and keep the secret in a vault. Nothing was written." % ", ".join(found),
-                changed=False,
-                secrets=found,
-            )
-        module.exit_json(changed=False, check_mode=module.check_mode, secrets=[])
-
-    # A manifest or the run metadata of a report holding a secret is refused. A host's record (report) or an audit
-    # entry holding one is redacted instead (redact_secrets), so one host's value never costs every host its report.
+    module.no_log_values.update(secret_values(module.params))
     try:
-        find_secret(params["content"], "content")
-    except SecretFound as exc:
-        module.fail_json(
-            msg="Refusing to write %s: %s holds a secret (a token or credential); reports, manifests and the audit log never store one" % (kind, to_native(exc))
-        )
-
-    for warning in params["warnings"] or []:
-        module.warn(warning)
-    result = dict(changed=False, path=path, check_mode=module.check_mode)
-    try:
-        if kind == "manifest":
-            result["changed"] = write_document(module, path, params["content"], mode, ignore_keys)
-        elif kind == "audit":
-            result["entries"] = len(params["entries"])
-            result["changed"] = bool(params["entries"])
-            entries = []
-            for index, entry in enumerate(params["entries"]):
-                clean, redacted = redact_secrets(entry, "")
-                if redacted:
-                    clean["redacted"] = [where.lstrip(".") for where in redacted]
-                    module.warn("Audit entry %d: redacted %s, which looked like a secret" % (index, ", ".join(clean["redacted"])))
-                entries.append(clean)
-            if entries and not module.check_mode:
-                append_audit(path, entries, mode)
-        else:
-            markdown_path = params["markdown_path"]
-            if not markdown_path:
-                markdown_path = path[:-5] + ".md" if path.endswith(".json") else path + ".md"
-            report = build_report(params)
-            if report.get("approved_not_in_run"):
-                module.warn(
-                    "Approved but not in this run (no host of the play has these service names; a typo, or a --limit subset): %s"
-                    % ", ".join(report["approved_not_in_run"])
-                )
-            result["markdown_path"] = markdown_path
-            result["summary"] = report["summary"]
-            changed = write_document(module, path, report, mode, ignore_keys)
-            markdown = to_bytes(render_markdown(report))
-            existing_md = read_bytes(markdown_path)
-            md_same = existing_md is not None and strip_generated(existing_md) == strip_generated(markdown)
-            if not md_same or file_mode(markdown_path) != mode:
-                changed = True
-                if not module.check_mode:
-                    if md_same:
-                        os.chmod(markdown_path, mode)
-                    else:
-                        write_atomic(markdown_path, markdown, mode)
-            result["changed"] = changed
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="Could not write %s: %s" % (path, to_native(exc)), **result)
+        result = run(module.params, module.check_mode, module.warn)
+    except ReportFailure as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
     module.exit_json(**result)
 
 

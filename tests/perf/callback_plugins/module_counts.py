@@ -37,7 +37,13 @@ CONTROLLER_ONLY = {
     "add_host",
     "group_by",
     "set_stats",
+    # An action plugin that never starts a module (the role's argument specs).
+    "validate_argument_spec",
 }
+
+# Collection actions whose action plugin does the work in the controller's worker when the task runs on a local
+# connection (delegate_to: localhost, as in the role), with no module process.
+IN_PROCESS_ON_CONTROLLER = {"ovhcloud.mbm.mbm_report"}
 
 
 class CallbackModule(CallbackBase):
@@ -53,6 +59,8 @@ class CallbackModule(CallbackBase):
     def _count(self, result):
         action = result._task.action  # pylint: disable=protected-access
         if action.split(".")[-1] in CONTROLLER_ONLY:
+            return
+        if action in IN_PROCESS_ON_CONTROLLER and result._task.delegate_to in ("localhost", "127.0.0.1"):  # pylint: disable=protected-access
             return
         self.counts[action] = self.counts.get(action, 0) + 1
 

@@ -14,6 +14,7 @@ import pytest
 from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.ovhcloud.mbm.plugins.module_utils import _report as report_parts
+from ansible_collections.ovhcloud.mbm.plugins.module_utils import _report_run as report_run
 from ansible_collections.ovhcloud.mbm.plugins.modules import mbm_report
 from ansible_collections.ovhcloud.mbm.tests.unit.helpers import run_module
 
@@ -184,7 +185,7 @@ def test_audit_appends_json_lines(tmp_path):
 def _append_many(args):
     path, worker = args
     for index in range(50):
-        mbm_report.append_audit(path, [{"worker": worker, "index": index, "pad": "x" * 2000}], 0o600)
+        report_run.append_audit(path, [{"worker": worker, "index": index, "pad": "x" * 2000}], 0o600)
 
 
 def test_audit_safe_under_parallel_writers(tmp_path):
