@@ -28,8 +28,8 @@ def test_third_request_in_the_window_waits_for_the_oldest_to_leave(tmp_path):
     assert fake_time.sleeps == []
     client.get("/me")
     session.assert_done()
-    assert len(fake_time.sleeps) == 1 and fake_time.sleeps[0] == pytest.approx(60.0, abs=0.01)
-    assert client.api_calls["rate_limit_wait_seconds"] == pytest.approx(60.0, abs=0.01)
+    assert len(fake_time.sleeps) == 1 and fake_time.sleeps[0] == pytest.approx(61.0, abs=0.01)  # the window and the margin
+    assert client.api_calls["rate_limit_wait_seconds"] == pytest.approx(61.0, abs=0.01)
     assert client.api_calls["retries"] == 0
 
 
@@ -53,7 +53,7 @@ def test_file_name_and_format_are_stable(tmp_path):
     name = "ratelimit-%s.json" % hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
     assert client._limiter.path == str(state / name)
     (state / name).write_text("[1699999990.0, 1699999999]", encoding="utf-8")  # written by an earlier run
-    assert client._limiter.acquire() == pytest.approx(49.501)  # the earlier sends count
+    assert client._limiter.acquire() == pytest.approx(50.501)  # the earlier sends count
     assert json.loads((state / name).read_text(encoding="utf-8")) == [1699999999, pytest.approx(1700000050.001)]
 
 
@@ -76,7 +76,7 @@ def test_budget_is_per_endpoint_and_consumer_key(tmp_path):
     assert first.acquire() == 0
     assert other_key.acquire() == 0
     assert other_endpoint.acquire() == 0
-    assert same.acquire() == pytest.approx(60.0, abs=0.01)  # a second client (another fork) shares the budget
+    assert same.acquire() == pytest.approx(61.0, abs=0.01)  # a second client (another fork) shares the budget
 
 
 def test_two_clients_with_the_same_key_share_the_budget(tmp_path):
@@ -89,7 +89,7 @@ def test_two_clients_with_the_same_key_share_the_budget(tmp_path):
     s1.assert_done()
     s2.assert_done()
     assert first.api_calls["rate_limit_wait_seconds"] == 0
-    assert second.api_calls["rate_limit_wait_seconds"] == pytest.approx(60.0, abs=0.01)
+    assert second.api_calls["rate_limit_wait_seconds"] == pytest.approx(61.0, abs=0.01)
 
 
 def test_corrupt_state_file_is_tolerated(tmp_path):
@@ -185,7 +185,7 @@ def test_processes_share_one_budget_through_the_lock_file(tmp_path):
         assert process.exitcode == 0
     assert sum(sent for sent, dummy in results) == LIMIT  # every request of every process counts, /auth/time too
     # every process was eventually told to wait one full window (the clock is frozen at the time of every send)
-    assert [waited for dummy, waited in results] == [pytest.approx(60.0, abs=0.01)] * PROCESSES
+    assert [waited for dummy, waited in results] == [pytest.approx(61.0, abs=0.01)] * PROCESSES
 
 
 def test_a_process_started_later_waits_for_the_budget_of_the_earlier_ones(tmp_path):
@@ -210,7 +210,7 @@ def test_a_process_started_later_waits_for_the_budget_of_the_earlier_ones(tmp_pa
     process.start()
     waited = queue.get(timeout=60)
     process.join(timeout=60)
-    assert waited == pytest.approx(40.0, abs=0.01)  # the oldest send (t=2000) leaves the 60 s window at t=2060
+    assert waited == pytest.approx(41.0, abs=0.01)  # the oldest send (t=2000) leaves the 60 s window (+1 s margin) at t=2061
 
 
 def test_waits_accumulate_over_windows(tmp_path):
@@ -219,7 +219,7 @@ def test_waits_accumulate_over_windows(tmp_path):
     for dummy in range(4):
         client.get("/me")
     session.assert_done()
-    # sends at 1000, 1000 | 1060, 1060 | 1120: two waits of one window each
+    # sends at 1000, 1000 | 1061, 1061 | 1122: two waits of one window (and its 1 s margin) each
     assert client.api_calls["total"] == 5
-    assert client.api_calls["rate_limit_wait_seconds"] == pytest.approx(120.0, abs=0.01)
-    assert [round(s) for s in fake_time.sleeps] == [60, 60]
+    assert client.api_calls["rate_limit_wait_seconds"] == pytest.approx(122.0, abs=0.01)
+    assert [round(s) for s in fake_time.sleeps] == [61, 61]
