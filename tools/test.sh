@@ -112,6 +112,10 @@ run_step artifact bash "$REPO_ROOT/tools/check_artifact.sh" "$VENV_DIR/tools/bin
 run_step ee bash "$REPO_ROOT/tools/check_ee.sh" "$VENV_DIR/tools/bin"
 # The AWX job path: request and confirmation as separate ansible-runner jobs sharing only the state_dir.
 run_step awx-jobs "$VENV_DIR/tools/bin/python" "$REPO_ROOT/tools/check_awx_jobs.py" "$VENV_DIR/tools/bin"
+# The fault campaign, small (docs/reliability.md): 20 services run twice under seeded faults, then the malformed
+# inputs; fails on any violated invariant. The full campaign is the same command with its defaults (60 services).
+run_step reliability lint_env "$VENV_DIR/tools/bin/python" "$REPO_ROOT/tests/reliability/campaign.py" \
+    --services 20 --wait-timeout 30 --emails 20 --ansible-bin "$VENV_DIR/tools/bin" --json "$WORK_DIR/logs/reliability.json"
 
 for item in "${left_out[@]}"; do
     log "left out: $item"

@@ -82,18 +82,50 @@ PROFILES = (
 )
 GATE_FAILS = ("unapproved", "stale_backup", "error_backup", "unattested")
 
-# write faults (given to healthy or email_late services): (route, fault spec, run that confirms it or None, what)
-WRITE_FAULTS = (
-    ("terminate_dropped", invariants.TERMINATE, {"drop_after_apply": True}, 1, "terminate applied, answer dropped"),
-    ("terminate_502_html_applied", invariants.TERMINATE, {"status": 502, "html": True, "after_apply": True}, 1, "terminate applied, 502 HTML page"),
-    ("terminate_503", invariants.TERMINATE, {"status": 503}, None, "terminate answered 503, not applied: no e-mail ever comes"),
-    ("terminate_429", invariants.TERMINATE, {"status": 429, "retry_after": 1}, 2, "terminate refused with 429 + Retry-After, not applied"),
-    ("confirm_dropped", invariants.CONFIRM, {"drop_after_apply": True}, 1, "confirmation applied, answer dropped"),
-    ("confirm_502_applied", invariants.CONFIRM, {"status": 502, "after_apply": True}, 1, "confirmation applied, 502 JSON"),
-    ("confirm_503", invariants.CONFIRM, {"status": 503}, 2, "confirmation answered 503, not applied: one retry in run 2"),
-    ("confirm_500_html", invariants.CONFIRM, {"status": 500, "html": True}, 2, "confirmation answered a 500 HTML page, not applied"),
-    ("confirm_429", invariants.CONFIRM, {"status": 429}, 2, "confirmation refused with 429 without Retry-After, not applied"),
+# One service fault per service, given to healthy or email_late services in run 1: (kind, route, path under the
+# service, fault spec, the run that confirms the service or None, its outcome in run 1, what it is).
+SERVICE_FAULTS = (
+    ("terminate_dropped", invariants.TERMINATE, "/terminate", {"drop_after_apply": True}, 1, "confirmed", "terminate applied, answer dropped"),
+    (
+        "terminate_502_html_applied",
+        invariants.TERMINATE,
+        "/terminate",
+        {"status": 502, "html": True, "after_apply": True},
+        1,
+        "confirmed",
+        "terminate applied, then a 502 HTML page",
+    ),
+    ("terminate_503", invariants.TERMINATE, "/terminate", {"status": 503}, None, "failed", "terminate answered 503, not applied: no e-mail ever comes"),
+    ("terminate_429", invariants.TERMINATE, "/terminate", {"status": 429, "retry_after": 1}, 2, "failed", "terminate refused: 429 + Retry-After, not applied"),
+    ("confirm_dropped", invariants.CONFIRM, "/confirmTermination", {"drop_after_apply": True}, 1, "confirmed", "confirmation applied, answer dropped"),
+    ("confirm_502_applied", invariants.CONFIRM, "/confirmTermination", {"status": 502, "after_apply": True}, 1, "confirmed", "confirmation applied, then 502"),
+    ("confirm_503", invariants.CONFIRM, "/confirmTermination", {"status": 503}, 2, "failed", "confirmation answered 503, not applied"),
+    ("confirm_500_html", invariants.CONFIRM, "/confirmTermination", {"status": 500, "html": True}, 2, "failed", "confirmation: 500 HTML page, not applied"),
+    ("confirm_429", invariants.CONFIRM, "/confirmTermination", {"status": 429}, 2, "failed", "confirmation refused: 429 without Retry-After"),
+    # The gates fail on API errors in run 1 (every call of the route): held, no write; run 2 confirms.
+    (
+        "preflight_429_retry_after_600",
+        "GET /dedicatedCloud/{serviceName}",
+        "",
+        {"status": 429, "retry_after": 600, "count": 0},
+        2,
+        "held",
+        "every read of the service: 429, Retry-After 600 s (beyond api_retry_max_wait): held at the preflight",
+    ),
+    (
+        "backup_gate_503_html",
+        "GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/vm",
+        "/datacenter/*/vm",
+        {"status": 503, "html": True, "count": 0},
+        2,
+        "held",
+        "every read of the VM list: 503 HTML, retried until api_retry_max_wait: held at the backup gate",
+    ),
 )
+FAULT_OF = dict((fault[0], fault) for fault in SERVICE_FAULTS)
+# Run 2: the first confirmation of some services due in run 2 is applied and its answer dropped (the retry after an
+# unknown outcome, for confirm_503 and confirm_500_html).
+RUN2_CONFIRM_DROP = {"drop_after_apply": True}
 
 # read faults: kind -> builder(rng) of a fault spec
 READ_ROUTES = (
@@ -128,7 +160,7 @@ def log(message):
 
 
 def make_plan(names, rng, wait_timeout):
-    """Give each service a profile, then some of the healthy ones a write fault; deterministic for a seed."""
+    """Give each service a profile, then some of the healthy ones a service fault; deterministic for a seed."""
     order = list(names)
     rng.shuffle(order)
     profiles = {}
@@ -141,47 +173,47 @@ def make_plan(names, rng, wait_timeout):
         profiles[name] = "healthy"
     writable = [name for name in order if profiles[name] in ("healthy", "email_late")]
     per_kind = max(1, int(round(len(names) / 30.0)))
-    write_faults = {}
-    for kind, dummy_route, dummy_spec, dummy_run, dummy_what in WRITE_FAULTS:
+    faults = {}
+    for kind in FAULT_OF:
         for dummy in range(per_kind):
             if writable:
-                write_faults[writable.pop(0)] = kind
+                faults[writable.pop(0)] = kind
     plan = []
     late_max = max(5, min(60, wait_timeout // 2))
     for name in names:
         profile = profiles[name]
-        fault = write_faults.get(name)
-        if profile in GATE_FAILS or profile in ("admin_contact", "email_never"):
-            expect_run = None
-        elif profile == "email_clock":
-            expect_run = 2
-        else:
-            expect_run = dict((k, run) for k, dummy_route, dummy_spec, run, dummy_what in WRITE_FAULTS).get(fault, 1)
-        final = {
-            "unapproved": "skipped",
-            "stale_backup": "held",
-            "error_backup": "held",
-            "unattested": "held",
-            "admin_contact": "awaiting_token",
-            # Run 1 waits for the e-mail in vain (failed); by run 2 the request is overdue: held at the preflight.
-            "email_never": "held",
-        }.get(profile)
-        if final is None:
+        fault = faults.get(name)
+        # Outcomes: (run that confirms, run 1, run 2). A request whose e-mail never comes: run 1 waits in vain
+        # (failed); in run 2 the request is overdue (no e-mail within 40 min): held at the preflight.
+        expect_run, first, final = {
+            "unapproved": (None, "skipped", "skipped"),
+            "stale_backup": (None, "held", "held"),
+            "error_backup": (None, "held", "held"),
+            "unattested": (None, "held", "held"),
+            "admin_contact": (None, "awaiting_token", "awaiting_token"),
+            "email_never": (None, "failed", "held"),
+            "email_clock": (2, "failed", "confirmed"),
+        }.get(profile, (1, "confirmed", "nothing_to_do"))
+        if fault:
+            expect_run, first = FAULT_OF[fault][4], FAULT_OF[fault][5]
             final = {None: "held", 1: "nothing_to_do", 2: "confirmed"}[expect_run]
-        first = "confirmed" if expect_run == 1 else ("failed" if expect_run == 2 or final == "held" and profile not in GATE_FAILS else final)
         plan.append(
             {
                 "name": name,
                 "profile": profile,
                 "approved": profile != "unapproved",
                 "gates_pass": profile not in GATE_FAILS,
-                "write_fault": fault,
+                "fault": fault,
+                "run2_fault": None,
                 "expect_run": expect_run,
                 "expect_outcome": {"1": first, "2": final},
                 "email_delay": rng.randint(5, late_max) if profile == "email_late" else None,
                 "style": rng.choice(STYLES),
             }
         )
+    due_in_run2 = [item for item in plan if item["expect_run"] == 2]
+    for item in due_in_run2[::2]:
+        item["run2_fault"] = "confirm_dropped"
     return plan
 
 
@@ -371,11 +403,10 @@ def fleet_runs(args, work, ansible_bin, results):
         )
         # Run 1: the seeded faults.
         fault_rng = random.Random(args.seed * 1000 + 1)
-        by_kind = dict((kind, (route, spec)) for kind, route, spec, dummy_run, dummy_what in WRITE_FAULTS)
         for item in plan:
-            if item["write_fault"]:
-                route, spec = by_kind[item["write_fault"]]
-                book.add(1, item["write_fault"], route, path="/dedicatedCloud/%s/*" % item["name"], **spec)
+            if item["fault"]:
+                kind, route, suffix, spec = FAULT_OF[item["fault"]][:4]
+                book.add(1, kind, route, path="/dedicatedCloud/%s%s" % (item["name"], suffix), **spec)
         book.read_faults(1, fault_rng, approved, 0.5)
         for kind, route, spec in ACCOUNT_FAULTS:
             book.add(1, kind, route, **spec)
@@ -384,12 +415,16 @@ def fleet_runs(args, work, ansible_bin, results):
                 sim.clear_faults()
                 sim.clock.advance(CLOCK_STEP)
                 book.read_faults(2, random.Random(args.seed * 1000 + 2), approved, 0.3)
+                for item in plan:
+                    if item["run2_fault"]:
+                        book.add(2, item["run2_fault"], invariants.CONFIRM, path="/dedicatedCloud/%s/confirmTermination" % item["name"], **RUN2_CONFIRM_DROP)
                 for kind, route, spec in ACCOUNT_FAULTS[:2]:
                     book.add(2, kind, route, **spec)
             first_call = len(sim.calls_log())
             log("run %d: ansible-playbook ovhcloud.mbm.decommission on %d services (forks %d, -vvvv)" % (run, len(plan), args.forks))
             rc, seconds, out_path, err_path = run_playbook(ansible_bin, work, "run%d" % run, inventory_path, [run_vars], args.forks)
             calls = sim.calls_log()[first_call:]
+            write_json(os.path.join(work, "output", "calls-run%d.json" % run), calls)
             report = read_json(os.path.join(work, "reports", "decommission-report.json"))
             if report:
                 shutil.copy(os.path.join(work, "reports", "decommission-report.json"), os.path.join(work, "output", "report-run%d.json" % run))
@@ -442,8 +477,9 @@ def fleet_runs(args, work, ansible_bin, results):
                 invariants.final_state(plan, removal, account_emails, dict((n, len(t)) for n, t in tokens.items())),
             ),
             ("each report says exactly that", invariants.reports(plan, runs, removal_by_run)),
+            ("a retry after an unknown outcome is reported as such", invariants.retry_reported(runs)),
             ("every write is in the audit log", invariants.audit(runs)),
-            ("no secret in any output, report, audit log or state file (-vvvv)", invariants.no_secrets(texts, secrets)),
+            ("no secret in any output, report, audit log or state file (-vvvv)", invariants.no_secrets(texts, secrets, sorted(set(raw_tokens)))),
         ]
         for name, (count, violations) in checks:
             results["invariants"].append({"name": name, "checks": count, "violations": violations})
@@ -465,13 +501,13 @@ def fleet_runs(args, work, ansible_bin, results):
             "vms": 3 * len(plan),
             "unrelated_emails": args.emails,
             "profiles": count_by(plan, "profile"),
-            "write_faults": count_by([p for p in plan if p["write_fault"]], "write_fault"),
+            "service_faults": count_by([p for p in plan if p["fault"]], "fault"),
         }
         final_hosts = dict((h["host"], h) for h in ((runs[-1]["report"] or {}).get("hosts") or []))
         results["outcomes"] = {}
         for item in plan:
             outcome = (final_hosts.get(item["name"]) or {}).get("outcome", "missing")
-            key = "%s, %s" % (item["profile"], item["write_fault"] or "no write fault")
+            key = "%s, %s%s" % (item["profile"], item["fault"] or "no service fault", " + run 2 confirm_dropped" if item["run2_fault"] else "")
             results["outcomes"].setdefault(key, {})
             results["outcomes"][key][outcome] = results["outcomes"][key].get(outcome, 0) + 1
         results["plan"] = [dict((k, v) for k, v in item.items() if k != "style") for item in plan]
@@ -547,6 +583,7 @@ def malformed_inputs(args, work, ansible_bin, results):
         other_token = "Campaign" + hashlib.sha256(str(args.seed).encode("utf-8")).hexdigest()[:24]
         sim.add_email(termination={"service": names[1], "token": other_token})
         secrets = {credentials.APPLICATION_SECRET: "the application secret", credentials.CK_FULL: "the consumer key", other_token: "the other service's token"}
+        tokens = [other_token]
         for index, (label, host_vars, extra, pattern) in enumerate(malformed_cases(names)):
             host_vars = dict(host_vars, decommission_data_exported=EXPORTED % names[0])
             if host_vars.get("decommission_token") == "@other":
@@ -578,7 +615,7 @@ def malformed_inputs(args, work, ansible_bin, results):
                 (os.path.relpath(p, work), read_text(p))
                 for p in [out_path, err_path] + list(files_under(os.path.join(case_dir, "reports"), os.path.join(case_dir, "state")))
             )
-            secret_checks, leaks = invariants.no_secrets(texts, secrets)
+            dummy_checks, leaks = invariants.no_secrets(texts, secrets, tokens)
             violations = []
             if rc == 0:
                 violations.append("ansible-playbook exited 0")
@@ -670,7 +707,7 @@ def summary_markdown(args, results):
             )
         lines.append("")
     if results.get("outcomes"):
-        lines.append("| services (profile, write fault) | count | final outcome |")
+        lines.append("| services (profile, service fault) | count | final outcome |")
         lines.append("|---|---|---|")
         for key, outcomes in sorted(results["outcomes"].items()):
             lines.append("| %s | %d | %s |" % (key, sum(outcomes.values()), ", ".join("%s %d" % (k, v) for k, v in sorted(outcomes.items()))))

@@ -10,11 +10,13 @@ campaign's plan of each service, and the role's reports and audit log. Nothing h
 Ansible: ``tests/unit/reliability`` feeds them made-up evidence to prove that each one catches what it guards.
 
 A plan entry: ``{"name", "profile", "approved": bool, "gates_pass": bool (backups good and attestation given),
-"write_fault": str or None, "expect_run": 1, 2 or None (the run that confirms it; None: never confirmed),
+"fault": str or None, "expect_run": 1, 2 or None (the run that confirms it; None: never confirmed),
 "expect_outcome": {"1": outcome, "2": outcome}}``.
 """
 
 from __future__ import annotations
+
+import re
 
 TERMINATE = "POST /dedicatedCloud/{serviceName}/terminate"
 CONFIRM = "POST /dedicatedCloud/{serviceName}/confirmTermination"
@@ -153,7 +155,7 @@ def final_state(plan, removal_started, account_emails, terminates_applied):
                 % (
                     name,
                     item["profile"],
-                    item["write_fault"],
+                    item["fault"],
                     "confirmed" if item["expect_run"] else "untouched",
                     "confirmed" if confirmed else "not confirmed",
                 )
@@ -198,8 +200,37 @@ def reports(plan, runs, removal_by_run):
             if expected and outcome != expected:
                 violations.append(
                     "run %d: %s (%s, fault %s) is reported %s (phase %s: %s), expected %s"
-                    % (index, item["name"], item["profile"], item["write_fault"], outcome, host.get("phase_reached"), _short(host.get("reason")), expected)
+                    % (index, item["name"], item["profile"], item["fault"], outcome, host.get("phase_reached"), _short(host.get("reason")), expected)
                 )
+    return checks, violations
+
+
+def retry_reported(runs):
+    """A confirmation sent after one of unknown outcome in an earlier run is reported as the one retry: the run's report
+    gives the host ``retry_after_unknown`` and a write with ``retry: true``, and so does its ``confirm`` audit entry;
+    no other host is reported as a retry."""
+    checks, violations = 0, []
+    unknown_before = set()
+    for index, run in enumerate(runs, 1):
+        hosts = dict((host.get("host"), host) for host in (run.get("report") or {}).get("hosts", []))
+        confirmed_here = set(entry["service"] for entry in run["calls"] if entry.get("route") == CONFIRM)
+        audited = set(
+            entry.get("service_name")
+            for entry in run.get("audit") or []
+            if entry.get("phase") == "confirm" and entry.get("action") == "written" and entry.get("retry_after_unknown")
+        )
+        for name in sorted(set(hosts) | confirmed_here):
+            host = hosts.get(name) or {}
+            is_retry = name in unknown_before and name in confirmed_here
+            said = bool(host.get("retry_after_unknown")) and any(write.get("retry") for write in host.get("writes") or [])
+            checks += 1
+            if is_retry and not said:
+                violations.append("run %d: %s's confirmation retried one of unknown outcome, but the report does not say so" % (index, name))
+            if said and not is_retry:
+                violations.append("run %d: the report calls %s's confirmation a retry after an unknown outcome, but none came before" % (index, name))
+            if is_retry and host.get("outcome") == "confirmed" and name not in audited:
+                violations.append("run %d: %s's retry has no confirm audit entry with retry_after_unknown" % (index, name))
+        unknown_before |= set(entry["service"] for entry in run["calls"] if entry.get("route") == CONFIRM and outcome_unknown(entry))
     return checks, violations
 
 
@@ -223,15 +254,34 @@ def audit(runs):
     return checks, violations
 
 
-def no_secrets(texts, secrets):
+def no_secrets(texts, secrets, fragments=None, window=16):
     """No secret (application secret, consumer key, any termination token) in any output or file: ``texts`` maps a
-    label (file path) to its content; ``secrets`` maps a secret to a label that names it without showing it."""
+    label (file path) to its content; ``secrets`` maps a secret to a label that names it without showing it. The
+    random ones (``fragments``, a subset of ``secrets``: the tokens) must not appear even in part: no run of
+    ``window`` characters of one of them (a cut or split token)."""
     checks, violations = 0, []
+    pieces = {}
+    for secret in fragments or ():
+        for start in range(len(secret) - window + 1):
+            pieces[secret[start : start + window]] = secrets.get(secret, "a secret")
+    runs = re.compile(r"[A-Za-z0-9]{%d,}" % window)
     for label, text in sorted(texts.items()):
         for secret, name in secrets.items():
             checks += 1
             if secret and secret in text:
                 violations.append("%s holds %s" % (label, name))
+        if not pieces:
+            continue
+        checks += 1
+        found = set()
+        for match in runs.finditer(text):
+            value = match.group(0)
+            for start in range(len(value) - window + 1):
+                name = pieces.get(value[start : start + window])
+                if name and name not in found:
+                    found.add(name)
+                    if not any(v == "%s holds %s" % (label, name) for v in violations):
+                        violations.append("%s holds %d characters of %s" % (label, window, name))
     return checks, violations
 
 

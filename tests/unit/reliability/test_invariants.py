@@ -31,7 +31,7 @@ def plan_item(name, profile="healthy", approved=True, gates_pass=True, expect_ru
         "profile": profile,
         "approved": approved,
         "gates_pass": gates_pass,
-        "write_fault": fault,
+        "fault": fault,
         "expect_run": expect_run,
         "expect_outcome": {"1": outcomes[0], "2": outcomes[1]},
     }
@@ -146,3 +146,31 @@ def test_no_secrets():
     secrets = {"SecretToken000000000000000000001": "the termination token abc"}
     assert inv.no_secrets({"run1.stdout": "ok"}, secrets) == (1, [])
     assert inv.no_secrets({"run1.stdout": "x SecretToken000000000000000000001 y"}, secrets)[1] == ["run1.stdout holds the termination token abc"]
+
+
+def test_no_piece_of_a_token():
+    token = "Ab3dEf5hIj7lMn9pQr1tUv3xYz5bCd7f"
+    secrets = {token: "the termination token abc"}
+    assert inv.no_secrets({"a": "query EU.ext-1.abcdef12.3.0123456789abcdef0123456789abcdef"}, secrets, [token])[1] == []
+    assert inv.no_secrets({"a": "token=Ab3dEf5hIj7lMn9p..."}, secrets, [token])[1] == ["a holds 16 characters of the termination token abc"]
+    assert inv.no_secrets({"a": "x%sy" % token}, secrets, [token])[1] == ["a holds the termination token abc"]
+
+
+def test_a_retry_is_reported_as_such():
+    def two_runs(retry_said=True, audit_said=True):
+        first = {"calls": [call("pcc-1", C, 150, status=503, token="aaa")], "report": {"hosts": [{"host": "pcc-1", "outcome": "failed"}]}, "audit": []}
+        host = {
+            "host": "pcc-1",
+            "outcome": "confirmed",
+            "writes": [{"retry": retry_said}],
+            "retry_after_unknown": {"first_query_id": "q"} if retry_said else None,
+        }
+        entry = {"service_name": "pcc-1", "phase": "confirm", "action": "written", "retry_after_unknown": {"first_query_id": "q"} if audit_said else None}
+        second = {"calls": [call("pcc-1", C, 9000, token="aaa")], "report": {"hosts": [host]}, "audit": [entry]}
+        return [first, second]
+
+    assert inv.retry_reported(two_runs())[1] == []
+    assert "does not say so" in inv.retry_reported(two_runs(retry_said=False))[1][0]
+    assert "no confirm audit entry" in inv.retry_reported(two_runs(audit_said=False))[1][0]
+    claimed = runs(report_hosts=[{"host": "pcc-1", "outcome": "confirmed", "writes": [{"retry": True}], "retry_after_unknown": {"first_query_id": "q"}}])
+    assert "but none came before" in inv.retry_reported(claimed)[1][0]
