@@ -459,9 +459,9 @@ def fleet_runs(args, work, ansible_bin, results):
                     break
         all_calls = [c for run in runs for c in run["calls"]]
         texts = {}
-        for path in (
-            [run["stdout"] for run in runs] + [run["stderr"] for run in runs] + list(files_under(os.path.join(work, "reports"), os.path.join(work, "state")))
-        ):
+        # Both runs' -vvvv stdout and stderr, the call logs and report copies (output/), the reports, manifests and
+        # audit log, the state files, and whatever Ansible left in its local temporary directory.
+        for path in files_under(*(os.path.join(work, folder) for folder in ("output", "reports", "state", "ansible-tmp"))):
             texts[os.path.relpath(path, work)] = read_text(path)
         secrets = dict((token, "the termination token %s" % sha(token)) for token in raw_tokens)
         secrets[credentials.APPLICATION_SECRET] = "the application secret"
