@@ -117,6 +117,10 @@ run_step perf bash -c "'$VENV_DIR/tools/bin/python' '$REPO_ROOT/tests/perf/bench
     --ansible-bin '$VENV_DIR/tools/bin' --budget \
     && '$VENV_DIR/tools/bin/python' '$REPO_ROOT/tests/perf/bench_fleet.py' --services 8 --forks 5 --emails 20 --runs plan \
     --rate-limit 90 --ansible-bin '$VENV_DIR/tools/bin' --budget"
+# The fault campaign, small (docs/reliability.md): 20 services run twice under seeded faults, then the malformed
+# inputs; fails on any violated invariant. The full campaign is the same command with its defaults (60 services).
+run_step reliability lint_env "$VENV_DIR/tools/bin/python" "$REPO_ROOT/tests/reliability/campaign.py" \
+    --services 20 --wait-timeout 30 --emails 20 --ansible-bin "$VENV_DIR/tools/bin" --json "$WORK_DIR/logs/reliability.json"
 
 for item in "${left_out[@]}"; do
     log "left out: $item"

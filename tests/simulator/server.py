@@ -68,6 +68,16 @@ def iam_allows(allowed, action):
     return False
 
 
+def token_fingerprint(body):
+    """The 12-digit sha256 prefix of the ``token`` of a JSON request body (a confirmation's), else None: lets the fault
+    campaign tell which token each confirmation carried without ever logging a token."""
+    try:
+        token = json.loads(body).get("token") if body else None
+    except (ValueError, AttributeError):
+        return None
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:12] if isinstance(token, str) and token else None
+
+
 class Core:
     """State, clock, faults and call counts behind one lock; shared by the Python API and the admin API."""
 
@@ -97,10 +107,10 @@ class Core:
 
     def calls_log(self):
         """Every call since the start (or the last reset), in arrival order: ``{at, sim_at, method, route, path,
-        service, status, dropped, consumer_key_sha256}`` (``at``: real epoch seconds at arrival, for rate
+        service, status, dropped, consumer_key_sha256, token_sha256}`` (``at``: real epoch seconds at arrival, for rate
         windows; ``service``: the ``{serviceName}`` of the path, else None; ``status``: what was answered, or None
         when the connection was dropped; the consumer key only as a 12-digit sha256 prefix: test-only data,
-        never a secret)."""
+        never a secret; ``token_sha256`` likewise for the ``token`` of a JSON body, else None)."""
         with self.lock:
             return [dict(entry) for entry in self._log]
 
@@ -199,6 +209,7 @@ class Core:
             "status": None,
             "dropped": False,
             "consumer_key_sha256": hashlib.sha256(headers.get("X-Ovh-Consumer").encode("utf-8")).hexdigest()[:12] if headers.get("X-Ovh-Consumer") else None,
+            "token_sha256": token_fingerprint(body),
         }
         with self.lock:
             self._count(key)

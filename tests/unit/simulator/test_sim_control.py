@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -232,6 +233,22 @@ def test_call_log_says_when_what_and_for_which_service(sim, ovh_client):
     assert log[0]["consumer_key_sha256"] is None and len(log[1]["consumer_key_sha256"]) == 12 and creds.CK_FULL not in json.dumps(log)
     sim.reset_calls()
     assert sim.calls_log() == []
+
+
+def test_call_log_fingerprints_the_token_a_call_carried(sim, ovh_client):
+    client = ovh_client(sim)
+    client.post("/dedicatedCloud/%s/terminate" % creds.HEALTHY)
+    token = sim.service(creds.HEALTHY).newest_token()["token"]
+    sim.add_fault("POST /dedicatedCloud/{serviceName}/confirmTermination", status=503)
+    with pytest.raises(ovh.exceptions.APIError):
+        client.post("/dedicatedCloud/%s/confirmTermination" % creds.HEALTHY, token=token, reason="NOT_NEEDED_ANYMORE")
+    with pytest.raises(ovh.exceptions.APIError):
+        client.post("/dedicatedCloud/%s/confirmTermination" % creds.HEALTHY, token="Another" + token[7:])
+    log = [entry for entry in sim.calls_log() if entry["route"] != "GET /auth/time"]
+    assert [entry["token_sha256"] is None for entry in log] == [True, False, False]
+    assert log[1]["token_sha256"] == hashlib.sha256(token.encode("utf-8")).hexdigest()[:12]
+    assert log[2]["token_sha256"] != log[1]["token_sha256"] and len(log[2]["token_sha256"]) == 12
+    assert token not in json.dumps(log)
 
 
 # --- list expansion ---------------------------------------------------------------------------------------
