@@ -85,7 +85,7 @@ options:
       - Module runs with the same O(run_id), endpoint and credential share through O(state_dir) the read-only facts
         that do not change during a run, instead of each reading them again. They are the API clock offset (C(GET /auth/time)),
         the account (C(GET /me)) and the credential's access rules (C(GET /auth/currentCredential)) for 5 minutes; in
-        check mode, the e-mail history's id list and a service's reads for 60 seconds.
+        check mode also the e-mail history's id list and a service's reads, until the run writes to that service.
       - A write always reads the service and the e-mail history itself, under its lock, whatever O(run_id) says.
       - What each e-mail of the history links to (ids, dates, service ids or names, token fingerprints; never a token or
         a body) is kept in O(state_dir) with or without O(run_id), so an e-mail is read once per controller and credential.

@@ -150,6 +150,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for name in ("endpoint", "application_key", "application_secret", "consumer_key", "client_id", "client_secret", "state_dir"):
             if kwargs[name] == "":
                 kwargs[name] = None
+        kwargs["run_id"] = self.get_option("run_id") or None  # the api doc fragment documents it for every plugin
         return OvhClient(**kwargs)
 
     def _dedicated_cloud(self, client, name):
