@@ -672,23 +672,26 @@ def first_error(output):
 
 def summary_markdown(args, results):
     lines = []
-    fleet = results.get("fleet") or {}
-    lines.append(
-        "Fault campaign: seed %d, %d services (%d VMs, %d unrelated e-mails), forks %d, wait_timeout %d s, rate limit off; "
-        "%s; %s, %d CPUs; ansible-playbook -vvvv; %.0f s in all."
-        % (
-            args.seed,
-            fleet.get("services", 0),
-            fleet.get("vms", 0),
-            fleet.get("unrelated_emails", 0),
-            args.forks,
-            args.wait_timeout,
-            results["date"],
-            results["machine"],
-            results["cpus"],
-            results["seconds"],
+    fleet = results.get("fleet")
+    if fleet:
+        lines.append(
+            "Fault campaign: seed %d, %d services (%d VMs, %d unrelated e-mails), forks %d, wait_timeout %d s, rate limit off; "
+            "%s; %s, %d CPUs; ansible-playbook -vvvv; %.0f s in all."
+            % (
+                args.seed,
+                fleet["services"],
+                fleet["vms"],
+                fleet["unrelated_emails"],
+                args.forks,
+                args.wait_timeout,
+                results["date"],
+                results["machine"],
+                results["cpus"],
+                results["seconds"],
+            )
         )
-    )
+    else:
+        lines.append("Malformed inputs only; %s; %s, %d CPUs; %.0f s in all." % (results["date"], results["machine"], results["cpus"], results["seconds"]))
     lines.append("")
     if results.get("faults"):
         lines.append("| fault injected | run 1 (hits) | run 2 (hits) |")
