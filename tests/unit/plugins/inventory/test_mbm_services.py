@@ -73,6 +73,7 @@ def make_plugin(sim, tmp_path, **options):
         "api_rate_limit": 0,
         "api_retry_max_wait": 0,
         "state_dir": str(tmp_path / "state"),
+        "run_id": None,  # the api doc fragment's option (the plugin passes it to the client)
         "product_references": ["MBM"],
         "email_lookback_hours": 96,
         "unreadable_services": "include",
